@@ -1,0 +1,18 @@
+// JSON lines: the CLI's machine output, one JSON object per line on stdout.
+#ifndef MEOWMX_CLI_JSON_LINES_H_
+#define MEOWMX_CLI_JSON_LINES_H_
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "meowmx/event.h"
+
+namespace meowmx::cli {
+
+void print_json_line(const nlohmann::json& value);
+void print_events(const std::vector<RecordedEvent>& events);
+
+}  // namespace meowmx::cli
+
+#endif  // MEOWMX_CLI_JSON_LINES_H_

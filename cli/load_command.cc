@@ -1,0 +1,34 @@
+#include "command.h"
+#include "connect.h"
+#include "json_lines.h"
+
+namespace meowmx::cli {
+
+void add_load_command(CLI::App& app, const GlobalOptions& global, CommandAction& action) {
+  auto* cmd = app.add_subcommand("load", "Print an aggregate's events as JSON lines, in version order");
+  struct Args {
+    std::string aggregate_type, aggregate_id;
+    LoadOptions options;
+    std::int64_t to_version = -1, limit = -1;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("type", args->aggregate_type, "Aggregate type")->required();
+  cmd->add_option("id", args->aggregate_id, "Aggregate id")->required();
+  cmd->add_option("--from-version", args->options.from_version, "First version to print (inclusive)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--to-version", args->to_version, "Last version to print (inclusive)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--reverse", args->options.reverse, "Newest first");
+  cmd->add_option("--limit", args->limit, "Print at most this many events")->check(CLI::NonNegativeNumber);
+  cmd->callback([&global, &action, args] {
+    action = [&global, args] {
+      if (args->to_version >= 0) args->options.to_version = args->to_version;
+      if (args->limit >= 0) args->options.limit = args->limit;
+      Client client = connect(global);
+      print_events(client.load(args->aggregate_type, args->aggregate_id, args->options));
+      return 0;
+    };
+  });
+}
+
+}  // namespace meowmx::cli

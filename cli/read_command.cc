@@ -1,0 +1,61 @@
+#include <algorithm>
+#include <chrono>
+
+#include "command.h"
+#include "connect.h"
+#include "json_lines.h"
+#include "stop_signal.h"
+
+namespace meowmx::cli {
+namespace {
+
+constexpr std::int64_t kPageSize = 1000;
+
+struct ReadArgs {
+  std::vector<std::string> categories;
+  std::string after = "0:0";
+  std::int64_t limit = -1;
+  bool follow = false;
+};
+
+int run_read(const GlobalOptions& global, const ReadArgs& args) {
+  using namespace std::chrono_literals;
+  ReadOptions options;
+  options.categories = args.categories;
+  options.after = Position::parse(args.after);
+  Client client = connect(global);
+  std::int64_t remaining = args.limit;  // -1: no limit
+  auto idle_wait = 10ms;
+  while (remaining != 0 && !stop_requested()) {
+    options.limit = remaining < 0 ? kPageSize : std::min(remaining, kPageSize);
+    const auto page = client.read(options);
+    print_events(page);
+    if (!page.empty()) {
+      options.after = page.back().position();
+      if (remaining > 0) remaining -= static_cast<std::int64_t>(page.size());
+      idle_wait = 10ms;
+      continue;
+    }
+    if (!args.follow) break;
+    // Caught up: poll again, backing off to once a second while idle.
+    if (wait_for_stop(idle_wait)) break;
+    idle_wait = std::min<std::chrono::milliseconds>(idle_wait * 2, 1000ms);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_read_command(CLI::App& app, const GlobalOptions& global, CommandAction& action) {
+  auto* cmd = app.add_subcommand(
+      "read", "Print the global log (or some categories) in commit-safe order as JSON lines");
+  auto args = std::make_shared<ReadArgs>();
+  cmd->add_option("--category", args->categories, "Aggregate type(s) to read; repeat or comma-separate")
+      ->delimiter(',');
+  cmd->add_option("--after", args->after, "Start after this position (an event's \"position\"); default 0:0");
+  cmd->add_option("--limit", args->limit, "Print at most this many events")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--follow", args->follow, "Keep waiting for new events until interrupted");
+  cmd->callback([&global, &action, args] { action = [&global, args] { return run_read(global, *args); }; });
+}
+
+}  // namespace meowmx::cli

@@ -1,0 +1,29 @@
+#include <iostream>
+
+#include "command.h"
+#include "connect.h"
+#include "meowmx/options.h"
+
+namespace meowmx::cli {
+
+void add_setup_command(CLI::App& app, const GlobalOptions& global, CommandAction& action) {
+  auto* cmd = app.add_subcommand("setup", "Create or upgrade the meowmx schema (idempotent)");
+  auto id_type = std::make_shared<std::string>();
+  cmd->add_option("--aggregate-id-type", *id_type,
+                  "Aggregate id column type, chosen at the first set-up: uuid (default), text or bigint");
+  cmd->callback([&global, &action, id_type] {
+    action = [&global, id_type] {
+      SetupOptions options;
+      if (!id_type->empty()) options.aggregate_id_type = parse_aggregate_id_type(*id_type);
+      Client client = connect(global);
+      client.setup(options);
+      std::cout << nlohmann::json{{"schema", "meowmx"},
+                                  {"aggregate_id_type", to_string(client.aggregate_id_type())}}
+                       .dump()
+                << std::endl;
+      return 0;
+    };
+  });
+}
+
+}  // namespace meowmx::cli

@@ -1,0 +1,76 @@
+// Client: the event store over one PostgreSQL connection.
+//
+// A Client is not thread-safe: give each thread its own. Every method that
+// writes is atomic: it changes everything it was asked to, or nothing.
+#ifndef MEOWMX_CLIENT_H_
+#define MEOWMX_CLIENT_H_
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "meowmx/event.h"
+#include "meowmx/expected_version.h"
+#include "meowmx/options.h"
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace meowmx {
+
+class Aggregate;
+
+class Client {
+ public:
+  // Connects at once; throws ConnectionError when the server cannot be reached.
+  explicit Client(ClientOptions options);
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Creates or upgrades the meowmx schema; safe to call any number of times,
+  // from several processes at once.
+  void setup(const SetupOptions& options = {});
+
+  // Appends `events` to the aggregate (type, id) as one atomic batch in one
+  // round trip, checking `version` (see ExpectedVersion). Returns the recorded
+  // events in version order. Throws VersionConflict when the check fails, or
+  // when a client event id was already used by a different write. A retry of
+  // a batch whose event ids are all recorded returns those events unchanged.
+  std::vector<RecordedEvent> save(std::string_view aggregate_type, std::string_view aggregate_id,
+                                  const std::vector<NewEvent>& events, ExpectedVersion version);
+
+  // The aggregate's events in version order (or reversed), all of them unless
+  // options narrow the range or set a limit.
+  std::vector<RecordedEvent> load(std::string_view aggregate_type, std::string_view aggregate_id,
+                                  const LoadOptions& options = {});
+
+  // One page of the global log after options.after, in (tx_id, id) order. Only
+  // events of transactions older than every running transaction are returned,
+  // so paging on the last event's position() never skips a late commit.
+  std::vector<RecordedEvent> read(const ReadOptions& options);
+
+  // Aggregate helper: appends the aggregate's pending events at its version.
+  void save(Aggregate& aggregate);
+  // Aggregate helper: rebuilds the aggregate from all its stored events,
+  // dropping pending ones.
+  void load(Aggregate& aggregate);
+
+  // The id type the schema was set up with.
+  AggregateIdType aggregate_id_type();
+
+  // The underlying connection, for callers that want to run their own SQL
+  // on the same session (e.g. in examples and tests).
+  pqxx::connection_base& connection();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meowmx
+
+#endif  // MEOWMX_CLIENT_H_

@@ -1,0 +1,46 @@
+// Events: what a caller appends (NewEvent) and what the store returns (RecordedEvent).
+#ifndef MEOWMX_EVENT_H_
+#define MEOWMX_EVENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "meowmx/position.h"
+
+namespace meowmx {
+
+struct NewEvent {
+  std::string event_type;
+  nlohmann::json json = nlohmann::json::object();  // the payload; must be a JSON object
+  nlohmann::json metadata = nullptr;                // null, or an object (correlation, causation...)
+  // A client-chosen UUID: appending a batch again with the same ids is a
+  // no-op that returns what was recorded the first time.
+  std::optional<std::string> event_id;
+};
+
+struct RecordedEvent {
+  std::int64_t id = 0;        // global id, unique across the log
+  std::uint64_t tx_id = 0;    // xid8 of the transaction that wrote it
+  std::string aggregate_type;
+  std::string aggregate_id;   // exactly as given to save()
+  std::int64_t version = 0;   // 0-based position within the aggregate
+  std::string event_type;
+  nlohmann::json json;
+  nlohmann::json metadata;    // null when none was given
+  std::optional<std::string> event_id;
+  std::string created_at;     // ISO 8601 with offset, as PostgreSQL renders it in JSON
+
+  Position position() const { return {tx_id, id}; }
+};
+
+// The JSON line the CLI prints for an event: id, tx_id, position,
+// aggregate_type, aggregate_id, version, event_type, json, metadata,
+// event_id, created_at.
+void to_json(nlohmann::json& out, const RecordedEvent& event);
+
+}  // namespace meowmx
+
+#endif  // MEOWMX_EVENT_H_

@@ -1,0 +1,14 @@
+// The whole public API of meowmx in one include.
+#ifndef MEOWMX_MEOWMX_H_
+#define MEOWMX_MEOWMX_H_
+
+#include "meowmx/aggregate.h"
+#include "meowmx/client.h"
+#include "meowmx/dev_cluster.h"
+#include "meowmx/error.h"
+#include "meowmx/event.h"
+#include "meowmx/expected_version.h"
+#include "meowmx/options.h"
+#include "meowmx/position.h"
+
+#endif  // MEOWMX_MEOWMX_H_

@@ -1,0 +1,287 @@
+#include "meowmx/client.h"
+
+#include <algorithm>
+#include <string>
+
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+#include <pqxx/transaction>
+#include <spdlog/spdlog.h>
+
+#include "connection_errors.h"
+#include "event_row.h"
+#include "input_validation.h"
+#include "meowmx/aggregate.h"
+#include "meowmx/error.h"
+#include "schema.h"
+
+namespace meowmx {
+namespace {
+
+// One statement: lock and advance the aggregate row if the version matches
+// (or create it at version 0), then insert the batch numbered from the old
+// version. Nothing is written when the check fails or when any client event
+// id of the batch is already recorded; the caller then finds out why.
+// $1 type, $2 id, $3 batch as a JSON array, $4 expected version (NULL = any), $5 batch size.
+const std::string kSaveSql = std::string(R"sql(
+WITH batch AS (
+  SELECT ordinality - 1 AS offset_in_batch, e->>'event_type' AS event_type, e->'json' AS json,
+         NULLIF(e->'metadata', 'null'::jsonb) AS metadata, (e->>'event_id')::uuid AS event_id
+  FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS b(e, ordinality)
+), already_recorded AS (
+  SELECT EXISTS (SELECT 1 FROM meowmx.events WHERE event_id IN
+                   (SELECT event_id FROM batch WHERE event_id IS NOT NULL)) AS yes
+), advanced AS (
+  UPDATE meowmx.aggregates SET version = version + $5::bigint
+  WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id
+    AND ($4::bigint IS NULL OR version = $4::bigint)
+    AND NOT (SELECT yes FROM already_recorded)
+  RETURNING version - $5::bigint AS base
+), created AS (
+  INSERT INTO meowmx.aggregates (aggregate_type, aggregate_id, version)
+  SELECT $1, $2::meowmx.aggregate_id, $5::bigint
+  WHERE ($4::bigint IS NULL OR $4::bigint = 0)
+    AND NOT EXISTS (SELECT 1 FROM advanced) AND NOT (SELECT yes FROM already_recorded)
+  ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING
+  RETURNING 0::bigint AS base
+), base AS (
+  SELECT base FROM advanced UNION ALL SELECT base FROM created
+)
+INSERT INTO meowmx.events (aggregate_type, aggregate_id, version, event_type, json, metadata, event_id)
+SELECT $1, $2::meowmx.aggregate_id, base.base + batch.offset_in_batch, batch.event_type, batch.json,
+       batch.metadata, batch.event_id
+FROM base, batch
+ORDER BY batch.offset_in_batch
+RETURNING )sql") + internal::kEventColumns;
+
+const std::string kEventsByIdSql = std::string("SELECT ") + internal::kEventColumns +
+    " FROM meowmx.events WHERE event_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)"
+    " ORDER BY aggregate_type, aggregate_id, version";
+
+const std::string kVersionSql =
+    "SELECT coalesce((SELECT version FROM meowmx.aggregates"
+    " WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id), 0)";
+
+std::string load_sql(bool reverse) {
+  return std::string("SELECT ") + internal::kEventColumns +
+         " FROM meowmx.events WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id"
+         " AND version >= $3 AND ($4::bigint IS NULL OR version <= $4::bigint)"
+         " ORDER BY version " + (reverse ? "DESC" : "ASC") + " LIMIT $5::bigint";
+}
+
+// Only rows of transactions below the snapshot's xmin: every transaction that
+// could still commit an earlier (tx_id, id) has finished by then.
+std::string read_sql(bool by_category) {
+  return std::string("SELECT ") + internal::kEventColumns +
+         " FROM meowmx.events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+         " AND (tx_id, id) > ($1::xid8, $2::bigint)" +
+         (by_category ? " AND aggregate_type = ANY($4::text[])" : "") +
+         " ORDER BY tx_id, id LIMIT $3::bigint";
+}
+
+// Names are validated to hold no quote, comma or brace, so the literal needs no escaping.
+std::string text_array_literal(const std::vector<std::string>& names) {
+  std::string out = "{";
+  for (const auto& name : names) {
+    if (out.size() > 1) out += ',';
+    out += name;
+  }
+  return out + "}";
+}
+
+nlohmann::json batch_json(const std::vector<NewEvent>& events) {
+  auto batch = nlohmann::json::array();
+  for (const NewEvent& event : events) {
+    batch.push_back({{"event_type", event.event_type},
+                     {"json", event.json},
+                     {"metadata", event.metadata},
+                     {"event_id", event.event_id ? nlohmann::json(*event.event_id) : nullptr}});
+  }
+  return batch;
+}
+
+const char* optional_param(const std::optional<std::string>& value) {
+  return value ? value->c_str() : nullptr;
+}
+
+std::optional<std::string> optional_number(std::optional<std::int64_t> value) {
+  if (!value) return std::nullopt;
+  return std::to_string(*value);
+}
+
+}  // namespace
+
+struct Client::Impl {
+  ClientOptions options;
+  std::unique_ptr<pqxx::connection> connection;
+  std::optional<AggregateIdType> id_type;  // read once, on first use
+
+  template <typename Fn>
+  auto guarded(std::string_view context, Fn&& fn) {
+    try {
+      return fn();
+    } catch (...) {
+      internal::rethrow_as_meowmx_error(context, options.dsn);
+    }
+  }
+
+  AggregateIdType aggregate_id_type() {
+    if (!id_type) {
+      pqxx::nontransaction tx(*connection);
+      id_type = internal::installed_aggregate_id_type(tx);
+      if (!id_type) throw Error("the meowmx schema is not set up in this database: run `meowmx setup`");
+    }
+    return *id_type;
+  }
+
+  // Why a save wrote nothing: an idempotent retry (returns its events), or a
+  // conflict (throws). Returns nullopt when the aggregate is free again (an
+  // `any` append that lost the race to create the aggregate): save again.
+  std::optional<std::vector<RecordedEvent>> explain_empty_save(
+      std::string_view type, std::string_view id, const std::vector<NewEvent>& events,
+      const ExpectedVersion& version) {
+    pqxx::nontransaction tx(*connection);
+    auto ids = nlohmann::json::array();
+    for (const auto& event : events) {
+      if (event.event_id) ids.push_back(*event.event_id);
+    }
+    if (!ids.empty()) {
+      auto recorded = internal::events_from_result(tx.exec_params(kEventsByIdSql, ids.dump()));
+      if (!recorded.empty()) {
+        const bool same_write =
+            recorded.size() == events.size() &&
+            std::all_of(recorded.begin(), recorded.end(), [&](const RecordedEvent& e) {
+              return e.aggregate_type == type && e.aggregate_id == id;
+            });
+        if (same_write) return recorded;
+        const auto& first = recorded.front();
+        throw VersionConflict("event id " + first.event_id.value_or("") + " is already recorded as " +
+                                  first.aggregate_type + "/" + first.aggregate_id + " version " +
+                                  std::to_string(first.version) + " by another write",
+                              version.is_any() ? -1 : version.value(), first.version);
+      }
+    }
+    const auto actual = tx.exec_params1(kVersionSql, std::string(type), std::string(id))[0]
+                            .as<std::int64_t>();
+    if (version.is_any()) return std::nullopt;
+    throw VersionConflict("version conflict on " + std::string(type) + "/" + std::string(id) +
+                              ": expected " + std::to_string(version.value()) +
+                              " events already stored, found " + std::to_string(actual),
+                          version.value(), actual);
+  }
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->guarded("cannot connect to " + internal::describe_dsn(impl_->options.dsn), [&] {
+    impl_->connection = std::make_unique<pqxx::connection>(impl_->options.dsn);
+    impl_->connection->set_variable("application_name",
+                                    impl_->connection->quote(impl_->options.application_name));
+    impl_->connection->prepare("meowmx_save", kSaveSql);
+    impl_->connection->prepare("meowmx_load", load_sql(false));
+    impl_->connection->prepare("meowmx_load_reverse", load_sql(true));
+    impl_->connection->prepare("meowmx_read", read_sql(false));
+    impl_->connection->prepare("meowmx_read_category", read_sql(true));
+  });
+}
+
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+void Client::setup(const SetupOptions& options) {
+  impl_->guarded("setup failed", [&] {
+    internal::apply_migrations(*impl_->connection, options);
+    impl_->id_type.reset();
+  });
+}
+
+AggregateIdType Client::aggregate_id_type() {
+  return impl_->guarded("", [&] { return impl_->aggregate_id_type(); });
+}
+
+std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::string_view aggregate_id,
+                                        const std::vector<NewEvent>& events, ExpectedVersion version) {
+  internal::check_name("aggregate type", aggregate_type);
+  internal::check_new_events(events, impl_->options.max_event_bytes);
+  return impl_->guarded("save failed", [&]() -> std::vector<RecordedEvent> {
+    internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
+    const std::string batch = batch_json(events).dump();
+    const auto expected = version.is_any() ? std::optional<std::string>()
+                                           : std::optional<std::string>(version.to_string());
+    // An `any` append can lose the race to create a new aggregate once; after
+    // that the row exists and the UPDATE path serialises on its lock.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        pqxx::nontransaction tx(*impl_->connection);
+        auto result = tx.exec_prepared("meowmx_save", std::string(aggregate_type),
+                                       std::string(aggregate_id), batch, optional_param(expected),
+                                       static_cast<std::int64_t>(events.size()));
+        if (!result.empty()) {
+          spdlog::debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
+          return internal::events_from_result(result);
+        }
+      } catch (const pqxx::unique_violation&) {
+        // A concurrent write recorded the same event ids first: explained below.
+      }
+      if (auto recorded = impl_->explain_empty_save(aggregate_type, aggregate_id, events, version)) {
+        return *recorded;
+      }
+      if (attempt > 0) {
+        throw Error("save to " + std::string(aggregate_type) + "/" + std::string(aggregate_id) +
+                    " kept losing races; try again");
+      }
+    }
+  });
+}
+
+std::vector<RecordedEvent> Client::load(std::string_view aggregate_type, std::string_view aggregate_id,
+                                        const LoadOptions& options) {
+  internal::check_name("aggregate type", aggregate_type);
+  if (options.from_version < 0) throw InvalidArgument("from_version must not be negative");
+  if (options.to_version && *options.to_version < options.from_version) {
+    throw InvalidArgument("to_version must not be below from_version");
+  }
+  if (options.limit && *options.limit < 0) throw InvalidArgument("limit must not be negative");
+  return impl_->guarded("load failed", [&] {
+    internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
+    pqxx::nontransaction tx(*impl_->connection);
+    const auto to_version = optional_number(options.to_version);
+    const auto limit = optional_number(options.limit);
+    return internal::events_from_result(tx.exec_prepared(
+        options.reverse ? "meowmx_load_reverse" : "meowmx_load", std::string(aggregate_type),
+        std::string(aggregate_id), options.from_version, optional_param(to_version),
+        optional_param(limit)));
+  });
+}
+
+std::vector<RecordedEvent> Client::read(const ReadOptions& options) {
+  for (const auto& category : options.categories) internal::check_name("category", category);
+  if (options.limit <= 0) throw InvalidArgument("read limit must be positive");
+  return impl_->guarded("read failed", [&] {
+    pqxx::nontransaction tx(*impl_->connection);
+    const std::string tx_id = std::to_string(options.after.tx_id);
+    if (options.categories.empty()) {
+      return internal::events_from_result(
+          tx.exec_prepared("meowmx_read", tx_id, options.after.id, options.limit));
+    }
+    return internal::events_from_result(tx.exec_prepared("meowmx_read_category", tx_id,
+                                                         options.after.id, options.limit,
+                                                         text_array_literal(options.categories)));
+  });
+}
+
+void Client::save(Aggregate& aggregate) {
+  if (aggregate.pending_events().empty()) return;
+  const auto recorded = save(aggregate.type(), aggregate.id(), aggregate.pending_events(),
+                             aggregate.version());
+  aggregate.mark_saved(recorded.empty() ? aggregate.version() : recorded.back().version + 1);
+}
+
+void Client::load(Aggregate& aggregate) {
+  aggregate.replace_with(load(aggregate.type(), aggregate.id()));
+}
+
+pqxx::connection_base& Client::connection() { return *impl_->connection; }
+
+}  // namespace meowmx

@@ -1,0 +1,82 @@
+#include "connection_errors.h"
+
+#include <exception>
+#include <memory>
+
+#include <libpq-fe.h>
+#include <pqxx/except>
+
+#include "meowmx/error.h"
+
+namespace meowmx::internal {
+namespace {
+
+struct ConninfoFree {
+  void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
+};
+using Conninfo = std::unique_ptr<PQconninfoOption, ConninfoFree>;
+
+// libpq's own parser, so URIs and key=value strings are read the way libpq reads them.
+Conninfo parse(std::string_view dsn) {
+  char* error = nullptr;
+  Conninfo options(PQconninfoParse(std::string(dsn).c_str(), &error));
+  PQfreemem(error);
+  return options;
+}
+
+std::string option(const Conninfo& options, std::string_view key) {
+  for (auto* o = options.get(); o && o->keyword; ++o) {
+    if (key == o->keyword && o->val) return o->val;
+  }
+  return {};
+}
+
+// libpq messages end with a newline and may span lines; errors are one line.
+std::string one_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  for (char& c : text) {
+    if (c == '\n') c = ' ';
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string redact(std::string message, std::string_view dsn) {
+  const auto options = parse(dsn);
+  const std::string password = options ? option(options, "password") : std::string();
+  if (password.empty()) return message;
+  for (auto at = message.find(password); at != std::string::npos; at = message.find(password, at)) {
+    message.replace(at, password.size(), "***");
+  }
+  return message;
+}
+
+std::string describe_dsn(std::string_view dsn) {
+  const auto options = parse(dsn);
+  if (!options) return "(unparsable DSN)";
+  std::string host = option(options, "hostaddr");
+  if (host.empty()) host = option(options, "host");
+  if (host.empty()) host = "localhost";
+  std::string port = option(options, "port");
+  std::string out = host + ":" + (port.empty() ? "5432" : port);
+  if (auto db = option(options, "dbname"); !db.empty()) out += "/" + db;
+  return out;
+}
+
+void rethrow_as_meowmx_error(std::string_view context, std::string_view dsn) {
+  const std::string prefix = context.empty() ? std::string() : std::string(context) + ": ";
+  try {
+    throw;
+  } catch (const Error&) {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    throw ConnectionError(redact(prefix + one_line(e.what()), dsn));
+  } catch (const pqxx::sql_error& e) {
+    throw Error(redact(prefix + one_line(e.what()), dsn));
+  } catch (const std::exception& e) {
+    throw Error(redact(prefix + one_line(e.what()), dsn));
+  }
+}
+
+}  // namespace meowmx::internal
