@@ -24,6 +24,8 @@ void add_save_command(CLI::App& app, const GlobalOptions& global, CommandAction&
 void add_load_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
 void add_read_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
 void add_dev_db_command(CLI::App& app, CommandAction& action);
+// Subscriptions: sub, status, sub-reset, sub-delete.
+void add_subscription_commands(CLI::App& app, const GlobalOptions& global, CommandAction& action);
 // Change capture: pub, pub-status, pub-drop.
 void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction& action);
 

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   add_save_command(app, global, action);
   add_load_command(app, global, action);
   add_read_command(app, global, action);
+  add_subscription_commands(app, global, action);
   add_dev_db_command(app, action);
   add_pub_commands(app, global, action);
 

@@ -2,7 +2,6 @@
 
 #include <signal.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -10,20 +9,17 @@
 namespace meowmx::cli {
 namespace {
 
-std::atomic<bool> stop_flag{false};
-std::mutex stop_mutex;
-std::condition_variable stop_cv;
+std::stop_source& stop_source() {
+  static std::stop_source source;
+  return source;
+}
 
-// A dedicated thread waits for the signals synchronously, so the wake-up uses
-// an ordinary condition variable instead of code restricted to signal handlers.
+// A dedicated thread takes the signals synchronously, so the stop request
+// runs as ordinary code rather than inside a signal handler.
 void watch_signals(sigset_t signals) {
   int received = 0;
   sigwait(&signals, &received);
-  {
-    std::lock_guard lock(stop_mutex);
-    stop_flag = true;
-  }
-  stop_cv.notify_all();
+  stop_source().request_stop();
 }
 
 }  // namespace
@@ -37,11 +33,16 @@ void install_stop_signal_handlers() {
   std::thread(watch_signals, signals).detach();
 }
 
-bool stop_requested() { return stop_flag; }
+std::stop_token stop_token() { return stop_source().get_token(); }
+
+bool stop_requested() { return stop_source().stop_requested(); }
 
 bool wait_for_stop(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(stop_mutex);
-  return stop_cv.wait_for(lock, timeout, [] { return stop_flag.load(); });
+  std::mutex mutex;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mutex);
+  cv.wait_for(lock, stop_token(), timeout, [] { return false; });
+  return stop_requested();
 }
 
 }  // namespace meowmx::cli

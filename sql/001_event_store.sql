@@ -31,13 +31,3 @@ CREATE TABLE meowmx.events (
 -- Reading the global log, and one category of it, in (tx_id, id) order.
 CREATE INDEX events_tx_id_id ON meowmx.events (tx_id, id);
 CREATE INDEX events_type_tx_id_id ON meowmx.events (aggregate_type, tx_id, id);
-
--- Named subscriptions and their checkpoints (used by `meowmx sub`).
-CREATE TABLE meowmx.subscriptions (
-  name text PRIMARY KEY,
-  categories text[] NOT NULL DEFAULT '{}',
-  last_tx_id xid8 NOT NULL DEFAULT '0',
-  last_id bigint NOT NULL DEFAULT 0,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
-);

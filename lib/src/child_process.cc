@@ -17,7 +17,11 @@ namespace {
 
 // Runs in the forked child before exec: only async-signal-safe calls.
 [[noreturn]] void exec_child(const std::vector<char*>& argv, const passwd* user, const char* dir,
-                             int output_fd) {
+                             int input_fd, int output_fd) {
+  if (input_fd >= 0) {
+    dup2(input_fd, STDIN_FILENO);
+    close(input_fd);
+  }
   if (output_fd >= 0) {
     dup2(output_fd, STDOUT_FILENO);
     dup2(output_fd, STDERR_FILENO);
@@ -36,6 +40,25 @@ namespace {
   _exit(127);
 }
 
+// Writes all of `input` to fd and closes it. SIGPIPE is blocked in this
+// thread, so a program that exits without reading gives EPIPE, not death.
+void feed(int fd, std::string input) {
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+  std::size_t written = 0;
+  while (written < input.size()) {
+    const ssize_t n = write(fd, input.data() + written, input.size() - written);
+    if (n > 0) {
+      written += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      break;
+    }
+  }
+  close(fd);
+}
+
 }  // namespace
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildProcessOptions& options) {
@@ -50,15 +73,21 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildProc
   const std::string dir = options.working_dir.string();
 
   int fds[2] = {-1, -1};
-  if (options.capture_output && pipe2(fds, O_CLOEXEC) != 0) {
+  int in_fds[2] = {-1, -1};
+  if ((options.capture_output && pipe2(fds, O_CLOEXEC) != 0) ||
+      (!options.input.empty() && pipe2(in_fds, O_CLOEXEC) != 0)) {
     throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
   }
   pid_ = fork();
   if (pid_ < 0) throw Error(std::string("cannot fork: ") + std::strerror(errno));
-  if (pid_ == 0) exec_child(args, user, dir.empty() ? nullptr : dir.c_str(), fds[1]);
+  if (pid_ == 0) exec_child(args, user, dir.empty() ? nullptr : dir.c_str(), in_fds[0], fds[1]);
   if (options.capture_output) {
     close(fds[1]);
     output_fd_ = fds[0];
+  }
+  if (!options.input.empty()) {
+    close(in_fds[0]);
+    input_writer_ = std::thread(feed, in_fds[1], options.input);
   }
 }
 
@@ -67,6 +96,7 @@ ChildProcess::~ChildProcess() {
     ::kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+  if (input_writer_.joinable()) input_writer_.join();
   if (output_fd_ >= 0) close(output_fd_);
 }
 
@@ -88,6 +118,7 @@ int ChildProcess::wait() {
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
+  if (input_writer_.joinable()) input_writer_.join();
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
 }

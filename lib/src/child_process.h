@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace meowmx::internal {
@@ -18,6 +19,8 @@ struct ChildProcessOptions {
   std::filesystem::path working_dir;  // empty: inherit
   // Collect stdout and stderr (merged) for output(); otherwise they are inherited.
   bool capture_output = true;
+  // Written to the program's stdin, which is then closed; empty: stdin is inherited.
+  std::string input;
 };
 
 class ChildProcess {
@@ -37,6 +40,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   int output_fd_ = -1;
   std::string output_;
+  std::thread input_writer_;  // feeds `input` so a full pipe never blocks us
 };
 
 // Runs argv to completion; throws Error with its output when it exits non-zero.

@@ -8,12 +8,14 @@
 #include <pqxx/transaction>
 #include <spdlog/spdlog.h>
 
-#include "connection_errors.h"
 #include "event_row.h"
 #include "input_validation.h"
+#include "log_query.h"
 #include "meowmx/aggregate.h"
 #include "meowmx/error.h"
 #include "schema.h"
+#include "session.h"
+#include "subscription_worker.h"
 
 namespace meowmx {
 namespace {
@@ -69,26 +71,6 @@ std::string load_sql(bool reverse) {
          " ORDER BY version " + (reverse ? "DESC" : "ASC") + " LIMIT $5::bigint";
 }
 
-// Only rows of transactions below the snapshot's xmin: every transaction that
-// could still commit an earlier (tx_id, id) has finished by then.
-std::string read_sql(bool by_category) {
-  return std::string("SELECT ") + internal::kEventColumns +
-         " FROM meowmx.events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-         " AND (tx_id, id) > ($1::xid8, $2::bigint)" +
-         (by_category ? " AND aggregate_type = ANY($4::text[])" : "") +
-         " ORDER BY tx_id, id LIMIT $3::bigint";
-}
-
-// Names are validated to hold no quote, comma or brace, so the literal needs no escaping.
-std::string text_array_literal(const std::vector<std::string>& names) {
-  std::string out = "{";
-  for (const auto& name : names) {
-    if (out.size() > 1) out += ',';
-    out += name;
-  }
-  return out + "}";
-}
-
 nlohmann::json batch_json(const std::vector<NewEvent>& events) {
   auto batch = nlohmann::json::array();
   for (const NewEvent& event : events) {
@@ -112,22 +94,20 @@ std::optional<std::string> optional_number(std::optional<std::int64_t> value) {
 }  // namespace
 
 struct Client::Impl {
-  ClientOptions options;
-  std::unique_ptr<pqxx::connection> connection;
+  explicit Impl(ClientOptions options) : session(std::move(options)) {}
+
+  internal::Session session;
   std::optional<AggregateIdType> id_type;  // read once, on first use
 
   template <typename Fn>
   auto guarded(std::string_view context, Fn&& fn) {
-    try {
-      return fn();
-    } catch (...) {
-      internal::rethrow_as_meowmx_error(context, options.dsn);
-    }
+    return session.guarded(context, std::forward<Fn>(fn));
   }
+  pqxx::connection& connection() { return session.connection(); }
 
   AggregateIdType aggregate_id_type() {
     if (!id_type) {
-      pqxx::nontransaction tx(*connection);
+      pqxx::nontransaction tx(connection());
       id_type = internal::installed_aggregate_id_type(tx);
       if (!id_type) throw Error("the meowmx schema is not set up in this database: run `meowmx setup`");
     }
@@ -140,7 +120,7 @@ struct Client::Impl {
   std::optional<std::vector<RecordedEvent>> explain_empty_save(
       std::string_view type, std::string_view id, const std::vector<NewEvent>& events,
       const ExpectedVersion& version) {
-    pqxx::nontransaction tx(*connection);
+    pqxx::nontransaction tx(connection());
     auto ids = nlohmann::json::array();
     for (const auto& event : events) {
       if (event.event_id) ids.push_back(*event.event_id);
@@ -171,18 +151,13 @@ struct Client::Impl {
   }
 };
 
-Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->guarded("cannot connect to " + internal::describe_dsn(impl_->options.dsn), [&] {
-    impl_->connection = std::make_unique<pqxx::connection>(impl_->options.dsn);
-    impl_->connection->set_variable("application_name",
-                                    impl_->connection->quote(impl_->options.application_name));
-    impl_->connection->prepare("meowmx_save", kSaveSql);
-    impl_->connection->prepare("meowmx_load", load_sql(false));
-    impl_->connection->prepare("meowmx_load_reverse", load_sql(true));
-    impl_->connection->prepare("meowmx_read", read_sql(false));
-    impl_->connection->prepare("meowmx_read_category", read_sql(true));
-  });
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  auto& session = impl_->session;
+  session.prepare("meowmx_save", kSaveSql);
+  session.prepare("meowmx_load", load_sql(false));
+  session.prepare("meowmx_load_reverse", load_sql(true));
+  session.prepare("meowmx_read", internal::log_page_sql({}));
+  session.prepare("meowmx_read_category", internal::log_page_sql({.by_category = true}));
 }
 
 Client::~Client() = default;
@@ -191,7 +166,7 @@ Client& Client::operator=(Client&&) noexcept = default;
 
 void Client::setup(const SetupOptions& options) {
   impl_->guarded("setup failed", [&] {
-    internal::apply_migrations(*impl_->connection, options);
+    internal::apply_migrations(impl_->connection(), options);
     impl_->id_type.reset();
   });
 }
@@ -203,7 +178,7 @@ AggregateIdType Client::aggregate_id_type() {
 std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::string_view aggregate_id,
                                         const std::vector<NewEvent>& events, ExpectedVersion version) {
   internal::check_name("aggregate type", aggregate_type);
-  internal::check_new_events(events, impl_->options.max_event_bytes);
+  internal::check_new_events(events, impl_->session.options().max_event_bytes);
   return impl_->guarded("save failed", [&]() -> std::vector<RecordedEvent> {
     internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
     const std::string batch = batch_json(events).dump();
@@ -213,7 +188,7 @@ std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::st
     // that the row exists and the UPDATE path serialises on its lock.
     for (int attempt = 0;; ++attempt) {
       try {
-        pqxx::nontransaction tx(*impl_->connection);
+        pqxx::nontransaction tx(impl_->connection());
         auto result = tx.exec_prepared("meowmx_save", std::string(aggregate_type),
                                        std::string(aggregate_id), batch, optional_param(expected),
                                        static_cast<std::int64_t>(events.size()));
@@ -245,7 +220,7 @@ std::vector<RecordedEvent> Client::load(std::string_view aggregate_type, std::st
   if (options.limit && *options.limit < 0) throw InvalidArgument("limit must not be negative");
   return impl_->guarded("load failed", [&] {
     internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
-    pqxx::nontransaction tx(*impl_->connection);
+    pqxx::nontransaction tx(impl_->connection());
     const auto to_version = optional_number(options.to_version);
     const auto limit = optional_number(options.limit);
     return internal::events_from_result(tx.exec_prepared(
@@ -259,7 +234,7 @@ std::vector<RecordedEvent> Client::read(const ReadOptions& options) {
   for (const auto& category : options.categories) internal::check_name("category", category);
   if (options.limit <= 0) throw InvalidArgument("read limit must be positive");
   return impl_->guarded("read failed", [&] {
-    pqxx::nontransaction tx(*impl_->connection);
+    pqxx::nontransaction tx(impl_->connection());
     const std::string tx_id = std::to_string(options.after.tx_id);
     if (options.categories.empty()) {
       return internal::events_from_result(
@@ -267,7 +242,7 @@ std::vector<RecordedEvent> Client::read(const ReadOptions& options) {
     }
     return internal::events_from_result(tx.exec_prepared("meowmx_read_category", tx_id,
                                                          options.after.id, options.limit,
-                                                         text_array_literal(options.categories)));
+                                                         internal::text_array_literal(options.categories)));
   });
 }
 
@@ -282,6 +257,93 @@ void Client::load(Aggregate& aggregate) {
   aggregate.replace_with(load(aggregate.type(), aggregate.id()));
 }
 
-pqxx::connection_base& Client::connection() { return *impl_->connection; }
+pqxx::connection_base& Client::connection() { return impl_->connection(); }
+
+void Client::subscribe(std::string_view name, const SubscriptionOptions& options, BatchHandler handler,
+                       std::stop_token stop) {
+  internal::SubscriptionWorker worker(impl_->session, std::string(name), options, std::move(handler),
+                                      std::move(stop));
+  impl_->guarded("subscription " + std::string(name), [&] { worker.run(); });
+}
+
+std::vector<SubscriptionStatus> Client::subscription_status() {
+  return impl_->guarded("status failed", [&] {
+    pqxx::nontransaction tx(impl_->connection());
+    std::vector<SubscriptionStatus> out;
+    for (const auto& row : tx.exec(
+             "SELECT name, group_member, group_size, array_to_json(categories)::text, checkpoint,"
+             " delivered, events_behind, seconds_behind, held_back, coalesce(worker, ''), worker_alive,"
+             " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+             " FROM meowmx.subscription_status ORDER BY name, group_member")) {
+      SubscriptionStatus s;
+      s.name = row[0].as<std::string>();
+      s.group_member = row[1].as<int>();
+      s.group_size = row[2].as<int>();
+      s.categories = nlohmann::json::parse(row[3].c_str()).get<std::vector<std::string>>();
+      s.checkpoint = row[4].as<std::string>();
+      s.delivered = row[5].as<std::int64_t>();
+      s.events_behind = row[6].as<std::int64_t>();
+      s.seconds_behind = row[7].as<double>();
+      s.held_back = row[8].as<std::int64_t>();
+      s.worker = row[9].as<std::string>();
+      s.worker_alive = row[10].as<bool>();
+      s.updated_at = row[11].as<std::string>();
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+std::vector<HorizonHolder> Client::horizon_holders() {
+  return impl_->guarded("status failed", [&] {
+    pqxx::nontransaction tx(impl_->connection());
+    std::vector<HorizonHolder> out;
+    // Our own session shows up when it holds an xid; it never does here.
+    for (const auto& row : tx.exec(
+             "SELECT pid, xid, extract(epoch FROM age)::double precision, coalesce(state, ''),"
+             " coalesce(application_name, ''), coalesce(query, '') FROM meowmx.xmin_horizon")) {
+      HorizonHolder h;
+      if (!row[0].is_null()) h.pid = row[0].as<int>();
+      h.xid = row[1].as<std::string>();
+      h.age_seconds = row[2].is_null() ? 0 : row[2].as<double>();
+      h.state = row[3].as<std::string>();
+      h.application_name = row[4].as<std::string>();
+      h.query = row[5].as<std::string>();
+      out.push_back(std::move(h));
+    }
+    return out;
+  });
+}
+
+void Client::reset_subscription(std::string_view name, StartFrom to) {
+  internal::check_name("subscription name", name);
+  impl_->guarded("reset failed", [&] {
+    pqxx::nontransaction tx(impl_->connection());
+    const auto result = tx.exec_params(
+        "UPDATE meowmx.subscriptions SET"
+        " last_tx_id = CASE WHEN $2 THEN (pg_snapshot_xmin(pg_current_snapshot())::text::numeric - 1)"
+        "::text::xid8 ELSE '0'::xid8 END,"
+        " last_id = CASE WHEN $2 THEN 9223372036854775807 ELSE 0 END, delivered = 0, updated_at = now()"
+        " WHERE name = $1",
+        std::string(name), to == StartFrom::kNow);
+    if (result.affected_rows() == 0) {
+      throw InvalidArgument("no subscription named '" + std::string(name) + "'");
+    }
+  });
+}
+
+void Client::delete_subscription(std::string_view name) {
+  internal::check_name("subscription name", name);
+  impl_->guarded("delete failed", [&] {
+    pqxx::work tx(impl_->connection());
+    const auto result =
+        tx.exec_params("DELETE FROM meowmx.subscriptions WHERE name = $1", std::string(name));
+    if (result.affected_rows() == 0) {
+      throw InvalidArgument("no subscription named '" + std::string(name) + "'");
+    }
+    tx.exec_params("DELETE FROM meowmx.dead_letters WHERE subscription = $1", std::string(name));
+    tx.commit();
+  });
+}
 
 }  // namespace meowmx

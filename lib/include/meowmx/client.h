@@ -6,12 +6,14 @@
 #define MEOWMX_CLIENT_H_
 
 #include <memory>
+#include <stop_token>
 #include <string_view>
 #include <vector>
 
 #include "meowmx/event.h"
 #include "meowmx/expected_version.h"
 #include "meowmx/options.h"
+#include "meowmx/subscription.h"
 
 namespace pqxx {
 class connection_base;
@@ -58,6 +60,25 @@ class Client {
   // Aggregate helper: rebuilds the aggregate from all its stored events,
   // dropping pending ones.
   void load(Aggregate& aggregate);
+
+  // Runs the subscription `name` until `stop` is requested (finishing the
+  // batch in hand), or until caught up when options.stop_when_caught_up.
+  // Creates the subscription on first use. While another worker holds the
+  // same subscription member, this one stands by and takes over when that
+  // one stops or dies. Survives database restarts by reconnecting with
+  // backoff. Throws HandlerFailed when the retry policy gives up, and
+  // InvalidArgument when options contradict the stored subscription.
+  // Uses this client's connection for the whole run.
+  void subscribe(std::string_view name, const SubscriptionOptions& options, BatchHandler handler,
+                 std::stop_token stop = {});
+
+  std::vector<SubscriptionStatus> subscription_status();
+  std::vector<HorizonHolder> horizon_holders();
+  // Moves every member's checkpoint to the beginning, or to now. Throws
+  // InvalidArgument when no such subscription exists.
+  void reset_subscription(std::string_view name, StartFrom to);
+  // Removes the subscription, its checkpoints and its dead letters.
+  void delete_subscription(std::string_view name);
 
   // The id type the schema was set up with.
   AggregateIdType aggregate_id_type();

@@ -48,6 +48,13 @@ class ConnectionError : public Error {
   int exit_code() const noexcept override { return 4; }
 };
 
+// A subscription handler failed on the same event for every allowed attempt
+// and the retry policy says stop (exit 1).
+class HandlerFailed : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace meowmx
 
 #endif  // MEOWMX_ERROR_H_

@@ -1,0 +1,205 @@
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "child_process.h"
+#include "command.h"
+#include "connect.h"
+#include "json_lines.h"
+#include "meowmx/error.h"
+#include "stop_signal.h"
+
+namespace meowmx::cli {
+namespace {
+
+struct SubArgs {
+  std::string name;
+  SubscriptionOptions options;
+  double max_sleep_seconds = 5;
+  std::string from = "beginning";
+  std::string exec;
+  std::string on_failure = "stop";
+};
+
+StartFrom parse_start(const std::string& text) {
+  if (text == "beginning") return StartFrom::kBeginning;
+  if (text == "now") return StartFrom::kNow;
+  throw InvalidArgument("invalid start '" + text + "': choose beginning or now");
+}
+
+// Prints each batch as JSON lines and flushes before the checkpoint commits,
+// so a crash repeats output (at-least-once) but never loses it.
+void print_batch(const std::vector<RecordedEvent>& batch, pqxx::work&) {
+  print_events(batch);
+  if (std::ferror(stdout)) throw Error("cannot write to stdout");
+}
+
+// Hands the batch to `sh -c command` on stdin; the checkpoint commits only
+// when the command exits 0.
+BatchHandler exec_batch(const std::string& command) {
+  return [command](const std::vector<RecordedEvent>& batch, pqxx::work&) {
+    internal::ChildProcessOptions options;
+    options.capture_output = false;
+    for (const auto& event : batch) options.input += nlohmann::json(event).dump() + "\n";
+    internal::ChildProcess child({"/bin/sh", "-c", command}, options);
+    if (const int status = child.wait(); status != 0) {
+      throw Error("--exec command exited with status " + std::to_string(status));
+    }
+  };
+}
+
+int run_sub(const GlobalOptions& global, SubArgs& args) {
+  args.options.start = parse_start(args.from);
+  args.options.max_sleep = std::chrono::milliseconds(std::llround(args.max_sleep_seconds * 1000));
+  if (args.on_failure == "dead-letter") {
+    args.options.retry.on_failure = OnHandlerFailure::kDeadLetter;
+  } else if (args.on_failure != "stop") {
+    throw InvalidArgument("invalid --on-failure '" + args.on_failure + "': choose stop or dead-letter");
+  }
+  Client client = connect(global);
+  client.subscribe(args.name, args.options, args.exec.empty() ? BatchHandler(print_batch) : exec_batch(args.exec),
+                   stop_token());
+  return 0;
+}
+
+std::string format_seconds(double seconds) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << seconds;
+  return out.str();
+}
+
+void print_status_table(const std::vector<SubscriptionStatus>& rows,
+                        const std::vector<HorizonHolder>& holders) {
+  if (rows.empty()) {
+    std::cout << "no subscriptions\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> table = {
+      {"NAME", "MEMBER", "CATEGORIES", "CHECKPOINT", "DELIVERED", "BEHIND", "SECONDS", "HELD", "WORKER"}};
+  bool held_back = false;
+  for (const auto& s : rows) {
+    std::string categories;
+    for (const auto& c : s.categories) categories += (categories.empty() ? "" : ",") + c;
+    table.push_back({s.name, std::to_string(s.group_member) + "/" + std::to_string(s.group_size),
+                     categories.empty() ? "*" : categories, s.checkpoint, std::to_string(s.delivered),
+                     std::to_string(s.events_behind), format_seconds(s.seconds_behind),
+                     std::to_string(s.held_back),
+                     s.worker.empty() ? "-" : s.worker + (s.worker_alive ? "" : " (gone)")});
+    held_back = held_back || s.held_back > 0;
+  }
+  std::vector<std::size_t> widths(table[0].size(), 0);
+  for (const auto& row : table) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : table) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      std::cout << std::left << std::setw(static_cast<int>(widths[i] + 2)) << row[i];
+    }
+    std::cout << "\n";
+  }
+  if (held_back && !holders.empty()) {
+    const auto& h = holders.front();
+    std::cout << "\nheld back by " << (h.pid ? "pid " + std::to_string(*h.pid) : "prepared transaction")
+              << ", xid " << h.xid << ", open for " << format_seconds(h.age_seconds) << " s ("
+              << h.state << "): " << h.query << "\n";
+  }
+}
+
+int run_status(const GlobalOptions& global, bool json) {
+  Client client = connect(global);
+  const auto rows = client.subscription_status();
+  const auto holders = client.horizon_holders();
+  if (!json) {
+    print_status_table(rows, holders);
+    return 0;
+  }
+  for (const auto& s : rows) {
+    nlohmann::json line = {{"name", s.name},          {"group_member", s.group_member},
+                           {"group_size", s.group_size}, {"categories", s.categories},
+                           {"checkpoint", s.checkpoint}, {"delivered", s.delivered},
+                           {"events_behind", s.events_behind}, {"seconds_behind", s.seconds_behind},
+                           {"held_back", s.held_back},   {"worker", s.worker},
+                           {"worker_alive", s.worker_alive}, {"updated_at", s.updated_at},
+                           {"held_back_by", nullptr}};
+    if (s.held_back > 0 && !holders.empty()) {
+      const auto& h = holders.front();
+      line["held_back_by"] = {{"pid", h.pid ? nlohmann::json(*h.pid) : nlohmann::json(nullptr)},
+                              {"xid", h.xid},
+                              {"age_seconds", h.age_seconds},
+                              {"state", h.state},
+                              {"application_name", h.application_name},
+                              {"query", h.query}};
+    }
+    print_json_line(line);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_subscription_commands(CLI::App& app, const GlobalOptions& global, CommandAction& action) {
+  auto* sub = app.add_subcommand(
+      "sub", "Run a subscription worker: print each event as a JSON line (or --exec a command per batch)");
+  auto args = std::make_shared<SubArgs>();
+  sub->add_option("name", args->name, "Subscription name")->required();
+  sub->add_option("--category", args->options.categories,
+                  "Aggregate type(s) to deliver, comma-separated; default all")
+      ->delimiter(',');
+  sub->add_option("--batch-size", args->options.batch_size, "Events per batch")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--max-sleep", args->max_sleep_seconds, "Longest poll interval in seconds when idle")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--from", args->from, "Where a new subscription starts: beginning or now")
+      ->capture_default_str();
+  sub->add_option("--group-member", args->options.group_member, "Consumer group member index (0-based)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--group-size", args->options.group_size, "Consumer group size")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--exec", args->exec,
+                  "Run this shell command per batch with the events as JSON lines on stdin; "
+                  "the checkpoint commits only if it exits 0");
+  sub->add_option("--max-attempts", args->options.retry.max_attempts, "Attempts per failing event")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--on-failure", args->on_failure,
+                  "When attempts run out: stop (exit 1) or dead-letter (park the event, go on)")
+      ->capture_default_str();
+  sub->add_flag("--until-caught-up", args->options.stop_when_caught_up,
+                "Exit 0 once every deliverable event is delivered");
+  sub->callback([&global, &action, args] { action = [&global, args] { return run_sub(global, *args); }; });
+
+  auto* status = app.add_subcommand(
+      "status", "Subscriptions: checkpoint, lag in events and seconds, worker, and what holds delivery back");
+  auto json = std::make_shared<bool>(false);
+  status->add_flag("--json", *json, "JSON lines instead of a table");
+  status->callback([&global, &action, json] { action = [&global, json] { return run_status(global, *json); }; });
+
+  auto* reset = app.add_subcommand("sub-reset", "Move a subscription's checkpoints to the beginning or to now");
+  auto reset_name = std::make_shared<std::string>();
+  auto reset_to = std::make_shared<std::string>("beginning");
+  reset->add_option("name", *reset_name, "Subscription name")->required();
+  reset->add_option("--to", *reset_to, "beginning or now")->capture_default_str();
+  reset->callback([&global, &action, reset_name, reset_to] {
+    action = [&global, reset_name, reset_to] {
+      const StartFrom to = parse_start(*reset_to);
+      connect(global).reset_subscription(*reset_name, to);
+      return 0;
+    };
+  });
+
+  auto* remove = app.add_subcommand("sub-delete", "Delete a subscription, its checkpoints and dead letters");
+  auto delete_name = std::make_shared<std::string>();
+  remove->add_option("name", *delete_name, "Subscription name")->required();
+  remove->callback([&global, &action, delete_name] {
+    action = [&global, delete_name] {
+      connect(global).delete_subscription(*delete_name);
+      return 0;
+    };
+  });
+}
+
+}  // namespace meowmx::cli
