@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -25,18 +26,32 @@ namespace {
 // initdb refuses to run as root, so root runs the cluster as Debian's postgres user.
 std::string server_user() { return geteuid() == 0 ? "postgres" : ""; }
 
-int free_loopback_port() {
+// Binds 127.0.0.1:port (0: any) and returns the port bound, or 0 when taken.
+int bind_loopback_port(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw Error("cannot open a socket to find a free port");
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
   socklen_t length = sizeof address;
   auto* generic = reinterpret_cast<sockaddr*>(&address);
   const bool ok = bind(fd, generic, sizeof address) == 0 && getsockname(fd, generic, &length) == 0;
   close(fd);
-  if (!ok) throw Error("cannot find a free loopback port");
-  return ntohs(address.sin_port);
+  return ok ? ntohs(address.sin_port) : 0;
+}
+
+// The port of the last start, kept so that a restarted cluster keeps its URL
+// and clients can reconnect; a new one only when that port got taken.
+int choose_port(const fs::path& dir) {
+  const fs::path file = dir / "meowmx.port";
+  int previous = 0;
+  std::ifstream(file) >> previous;
+  int port = previous > 0 ? bind_loopback_port(previous) : 0;
+  if (port == 0) port = bind_loopback_port(0);
+  if (port == 0) throw Error("cannot find a free loopback port");
+  if (port != previous) std::ofstream(file) << port << "\n";
+  return port;
 }
 
 // postmaster.pid: line 1 the pid, line 4 the port.
@@ -165,7 +180,7 @@ void DevCluster::start() {
          << "max_connections = 200\n";
     for (const auto& line : options_.settings) conf << line << "\n";
   }
-  const int port = options_.port ? options_.port : free_loopback_port();
+  const int port = options_.port ? options_.port : choose_port(options_.dir);
   spdlog::info("starting PostgreSQL on 127.0.0.1:{}", port);
   try {
     internal::run_or_throw({(bin / "pg_ctl").string(), "start", "-w", "-t", "120", "-D",
