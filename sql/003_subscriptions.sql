@@ -32,10 +32,13 @@ CREATE TABLE meowmx.dead_letters (
 CREATE INDEX dead_letters_subscription ON meowmx.dead_letters (subscription, id);
 
 -- One wake-up per writing transaction: a statement trigger, and NOTIFY folds
--- identical notifications of one transaction into one.
+-- identical notifications of one transaction into one. A session that sets
+-- meowmx.notify = off (ClientOptions::notify) skips it.
 CREATE FUNCTION meowmx.notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('meowmx_events', '');
+  IF coalesce(current_setting('meowmx.notify', true), '') <> 'off' THEN
+    PERFORM pg_notify('meowmx_events', '');
+  END IF;
   RETURN NULL;
 END
 $$;

@@ -8,6 +8,7 @@
 #include <pqxx/transaction>
 #include <spdlog/spdlog.h>
 
+#include "batch_encoding.h"
 #include "event_row.h"
 #include "input_validation.h"
 #include "log_query.h"
@@ -54,7 +55,7 @@ SELECT $1, $2::meowmx.aggregate_id, base.base + batch.offset_in_batch, batch.eve
        batch.metadata, batch.event_id
 FROM base, batch
 ORDER BY batch.offset_in_batch
-RETURNING )sql") + internal::kEventColumns;
+RETURNING )sql") + internal::kSavedColumns;
 
 const std::string kEventsByIdSql = std::string("SELECT ") + internal::kEventColumns +
     " FROM meowmx.events WHERE event_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)"
@@ -69,17 +70,6 @@ std::string load_sql(bool reverse) {
          " FROM meowmx.events WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id"
          " AND version >= $3 AND ($4::bigint IS NULL OR version <= $4::bigint)"
          " ORDER BY version " + (reverse ? "DESC" : "ASC") + " LIMIT $5::bigint";
-}
-
-nlohmann::json batch_json(const std::vector<NewEvent>& events) {
-  auto batch = nlohmann::json::array();
-  for (const NewEvent& event : events) {
-    batch.push_back({{"event_type", event.event_type},
-                     {"json", event.json},
-                     {"metadata", event.metadata},
-                     {"event_id", event.event_id ? nlohmann::json(*event.event_id) : nullptr}});
-  }
-  return batch;
 }
 
 const char* optional_param(const std::optional<std::string>& value) {
@@ -178,10 +168,10 @@ AggregateIdType Client::aggregate_id_type() {
 std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::string_view aggregate_id,
                                         const std::vector<NewEvent>& events, ExpectedVersion version) {
   internal::check_name("aggregate type", aggregate_type);
-  internal::check_new_events(events, impl_->session.options().max_event_bytes);
+  internal::check_new_events(events);
+  const std::string batch = internal::encode_batch(events, impl_->session.options().max_event_bytes);
   return impl_->guarded("save failed", [&]() -> std::vector<RecordedEvent> {
     internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
-    const std::string batch = batch_json(events).dump();
     const auto expected = version.is_any() ? std::optional<std::string>()
                                            : std::optional<std::string>(version.to_string());
     // An `any` append can lose the race to create a new aggregate once; after
@@ -194,7 +184,7 @@ std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::st
                                        static_cast<std::int64_t>(events.size()));
         if (!result.empty()) {
           spdlog::debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
-          return internal::events_from_result(result);
+          return internal::recorded_batch(aggregate_type, aggregate_id, events, result);
         }
       } catch (const pqxx::unique_violation&) {
         // A concurrent write recorded the same event ids first: explained below.

@@ -31,16 +31,20 @@ std::string option(const Conninfo& options, std::string_view key) {
   return {};
 }
 
-// libpq messages end with a newline and may span lines; errors are one line.
+}  // namespace
+
 std::string one_line(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  for (char& c : text) {
-    if (c == '\n') c = ' ';
+  std::string out;
+  bool in_space = false;
+  for (char c : text) {
+    const bool space = c == '\n' || c == ' ' || c == '\t';
+    if (space && in_space) continue;
+    out += space ? ' ' : c;
+    in_space = space;
   }
-  return text;
+  return out;
 }
-
-}  // namespace
 
 std::string redact(std::string message, std::string_view dsn) {
   const auto options = parse(dsn);

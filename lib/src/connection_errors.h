@@ -8,6 +8,10 @@
 
 namespace meowmx::internal {
 
+// Errors are one line: libpq's multi-line messages (LINE 1: ..., caret) are
+// joined, and trailing newlines dropped.
+std::string one_line(std::string text);
+
 // `message` with every occurrence of the DSN's password replaced by "***".
 std::string redact(std::string message, std::string_view dsn);
 

@@ -84,7 +84,7 @@ void check_aggregate_id(AggregateIdType type, std::string_view id) {
   }
 }
 
-void check_new_events(const std::vector<NewEvent>& events, std::size_t max_event_bytes) {
+void check_new_events(const std::vector<NewEvent>& events) {
   if (events.empty()) throw InvalidArgument("nothing to save: the batch holds no events");
   std::set<std::string_view> event_ids;
   for (const NewEvent& event : events) {
@@ -97,11 +97,6 @@ void check_new_events(const std::vector<NewEvent>& events, std::size_t max_event
       throw InvalidArgument("event '" + event.event_type +
                             "': metadata must be a JSON object or null, got " +
                             event.metadata.type_name());
-    }
-    const std::size_t size = event.json.dump().size() + event.metadata.dump().size();
-    if (size > max_event_bytes) {
-      throw InvalidArgument("event '" + event.event_type + "' is " + std::to_string(size) +
-                            " bytes, over the limit of " + std::to_string(max_event_bytes));
     }
     if (event.event_id) {
       if (!is_canonical_uuid(*event.event_id)) {

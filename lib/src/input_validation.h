@@ -24,9 +24,9 @@ void check_aggregate_id(AggregateIdType type, std::string_view id);
 // A lowercase canonical UUID.
 bool is_canonical_uuid(std::string_view text);
 
-// A non-empty batch of well-formed events within max_event_bytes each, with
-// client event ids unique within the batch.
-void check_new_events(const std::vector<NewEvent>& events, std::size_t max_event_bytes);
+// A non-empty batch of well-formed events with client event ids unique
+// within the batch. (Sizes are checked where the batch is serialized.)
+void check_new_events(const std::vector<NewEvent>& events);
 
 }  // namespace meowmx::internal
 

@@ -161,7 +161,7 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
   } catch (const pqxx::broken_connection&) {
     throw;
   } catch (const std::exception& e) {
-    throw HandlerError{batch.front().position(), batch.back().position(), e.what()};
+    throw HandlerError{batch.front().position(), batch.back().position(), one_line(e.what())};
   } catch (...) {
     throw HandlerError{batch.front().position(), batch.back().position(), "unknown exception"};
   }

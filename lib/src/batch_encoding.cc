@@ -1,0 +1,54 @@
+#include "batch_encoding.h"
+
+#include <algorithm>
+
+#include "meowmx/error.h"
+
+namespace meowmx::internal {
+
+std::string encode_batch(const std::vector<NewEvent>& events, std::size_t max_event_bytes) {
+  std::string batch = "[";
+  for (const NewEvent& event : events) {
+    const std::string json = event.json.dump();
+    const std::string metadata = event.metadata.dump();
+    if (json.size() + metadata.size() > max_event_bytes) {
+      throw InvalidArgument("event '" + event.event_type + "' is " +
+                            std::to_string(json.size() + metadata.size()) +
+                            " bytes, over the limit of " + std::to_string(max_event_bytes));
+    }
+    if (batch.size() > 1) batch += ',';
+    batch += R"({"event_type":)" + nlohmann::json(event.event_type).dump() + R"(,"json":)" + json +
+             R"(,"metadata":)" + metadata + R"(,"event_id":)" +
+             (event.event_id ? nlohmann::json(*event.event_id).dump() : "null") + "}";
+  }
+  return batch + "]";
+}
+
+std::vector<RecordedEvent> recorded_batch(std::string_view aggregate_type, std::string_view aggregate_id,
+                                          const std::vector<NewEvent>& events, const pqxx::result& saved) {
+  std::vector<RecordedEvent> recorded(saved.size());
+  std::int64_t first_version = -1;
+  for (const auto& row : saved) {
+    const auto version = row[2].as<std::int64_t>();
+    if (first_version < 0 || version < first_version) first_version = version;
+  }
+  for (const auto& row : saved) {
+    const auto version = row[2].as<std::int64_t>();
+    const auto offset = static_cast<std::size_t>(version - first_version);
+    const NewEvent& source = events.at(offset);
+    RecordedEvent& event = recorded.at(offset);
+    event.id = row[0].as<std::int64_t>();
+    event.tx_id = std::stoull(row[1].as<std::string>());
+    event.aggregate_type = aggregate_type;
+    event.aggregate_id = aggregate_id;
+    event.version = version;
+    event.event_type = source.event_type;
+    event.json = source.json;
+    event.metadata = source.metadata;
+    event.event_id = source.event_id;
+    event.created_at = row[3].as<std::string>();
+  }
+  return recorded;
+}
+
+}  // namespace meowmx::internal
