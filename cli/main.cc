@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   CLI::App app{"meowmx: a PostgreSQL event log with subscriptions and change capture"};
   app.set_help_all_flag("--help-all", "Show help for every command");
   app.require_subcommand(1);
+  // Global options may also follow the command: `meowmx load T ID --dsn ...`.
+  app.fallthrough();
   GlobalOptions global;
   app.add_option("--dsn", global.dsn,
                  "PostgreSQL connection string or URI (default: $MEOWMX_DSN, else the dev-db cluster)");

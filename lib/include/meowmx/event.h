@@ -31,7 +31,7 @@ struct RecordedEvent {
   nlohmann::json json;
   nlohmann::json metadata;    // null when none was given
   std::optional<std::string> event_id;
-  std::string created_at;     // ISO 8601 with offset, as PostgreSQL renders it in JSON
+  std::string created_at;     // ISO 8601 in UTC, e.g. 2026-11-23T13:28:28.203311Z
 
   Position position() const { return {tx_id, id}; }
 };
