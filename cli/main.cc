@@ -46,8 +46,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);  // prints help, or the usage error
-    return e.get_exit_code() == 0 ? code : kExitBadInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --help-all
+    report(std::string(e.what()) + " (see --help)");
+    return kExitBadInput;
   }
   spdlog::set_level(spdlog::level::from_str(global.log_level));
   install_stop_signal_handlers();

@@ -6,11 +6,41 @@
 
 namespace meowmx::internal {
 
+namespace {
+
+// True when serialized JSON holds the escape \u0000 (not an escaped
+// backslash followed by "u0000": that one has an even run of backslashes).
+bool has_escaped_nul(const std::string& text) {
+  for (auto at = text.find("\\u0000"); at != std::string::npos; at = text.find("\\u0000", at + 1)) {
+    std::size_t backslashes = 0;
+    while (at >= backslashes + 1 && text[at - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return true;
+  }
+  return false;
+}
+
+// Serializes `value`, refusing what PostgreSQL's jsonb would refuse later:
+// invalid UTF-8, and NUL (\u0000) in a string or key.
+std::string dump_for_jsonb(const nlohmann::json& value, const std::string& what) {
+  std::string text;
+  try {
+    text = value.dump();
+  } catch (const nlohmann::json::type_error&) {
+    throw InvalidArgument(what + " is not valid UTF-8");
+  }
+  if (has_escaped_nul(text)) {
+    throw InvalidArgument(what + " holds a NUL character (\\u0000), which PostgreSQL's jsonb refuses");
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string encode_batch(const std::vector<NewEvent>& events, std::size_t max_event_bytes) {
   std::string batch = "[";
   for (const NewEvent& event : events) {
-    const std::string json = event.json.dump();
-    const std::string metadata = event.metadata.dump();
+    const std::string json = dump_for_jsonb(event.json, "event '" + event.event_type + "' json");
+    const std::string metadata = dump_for_jsonb(event.metadata, "event '" + event.event_type + "' metadata");
     if (json.size() + metadata.size() > max_event_bytes) {
       throw InvalidArgument("event '" + event.event_type + "' is " +
                             std::to_string(json.size() + metadata.size()) +

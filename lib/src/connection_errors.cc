@@ -46,9 +46,21 @@ std::string one_line(std::string text) {
   return out;
 }
 
+// A DSN libpq cannot parse may still carry a password in URI form
+// (scheme://user:password@...), and libpq quotes the DSN in its error.
+std::string password_of_unparsable(std::string_view dsn) {
+  const auto scheme_end = dsn.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  const auto userinfo = dsn.substr(scheme_end + 3);
+  const auto at = userinfo.rfind('@');
+  const auto colon = userinfo.substr(0, at == std::string_view::npos ? 0 : at).find(':');
+  if (at == std::string_view::npos || colon == std::string_view::npos) return {};
+  return std::string(userinfo.substr(colon + 1, at - colon - 1));
+}
+
 std::string redact(std::string message, std::string_view dsn) {
   const auto options = parse(dsn);
-  const std::string password = options ? option(options, "password") : std::string();
+  const std::string password = options ? option(options, "password") : password_of_unparsable(dsn);
   if (password.empty()) return message;
   for (auto at = message.find(password); at != std::string::npos; at = message.find(password, at)) {
     message.replace(at, password.size(), "***");

@@ -22,6 +22,10 @@ std::string excerpt(std::string_view value) {
   constexpr std::size_t kShown = 60;
   std::string out(value.substr(0, kShown));
   if (value.size() > kShown) out += "...";
+  // Errors are printed: show control and non-ASCII bytes as '?'.
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
   return out;
 }
 
@@ -36,6 +40,15 @@ bool is_canonical_bigint(std::string_view text) {
   std::int64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   return error == std::errc() && end == text.data() + text.size();
+}
+
+bool is_valid_utf8(std::string_view text) {
+  try {
+    (void)nlohmann::json(std::string(text)).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
 }
 
 }  // namespace
@@ -76,9 +89,10 @@ void check_aggregate_id(AggregateIdType type, std::string_view id) {
       }
       return;
     case AggregateIdType::kText:
-      if (id.empty() || id.size() > kMaxTextIdLength || id.find('\0') != std::string_view::npos) {
+      if (id.empty() || id.size() > kMaxTextIdLength || id.find('\0') != std::string_view::npos ||
+          !is_valid_utf8(id)) {
         throw InvalidArgument("invalid aggregate id '" + excerpt(id) +
-                              "': expected 1 to 1024 bytes of text without NUL");
+                              "': expected 1 to 1024 bytes of UTF-8 text without NUL");
       }
       return;
   }
