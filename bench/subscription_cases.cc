@@ -1,0 +1,351 @@
+#include "subscription_cases.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <libpq-fe.h>
+
+#include "meowmx/meowmx.h"
+
+namespace meowmx_bench {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr const char* kSubscription = "meowmx_bench";
+
+// Readers write no events, so their Client's notify setting changes nothing.
+constexpr Notify kReader = Notify::kOff;
+
+// ---------------------------------------------------------------------------
+// Catch-up: a new subscription working through a long log, as after a
+// deployment or a reset.
+
+constexpr std::int64_t kLogEvents = 100'000;
+constexpr std::int64_t kSeedEventsPerSave = 1000;
+
+std::string catch_up_case_name(std::int64_t batch_size) {
+  return "catchup_b" + std::to_string(batch_size);
+}
+
+// kLogEvents events, kSeedEventsPerSave per aggregate, then vacuumed so both
+// sides read settled pages.
+void seed_log(const Target& target, BenchTables& tables) {
+  tables.truncate();
+  meowmx::Client client(target.client_options(Notify::kOff));
+  IdSource ids(target.id_type);
+  const std::vector<meowmx::NewEvent> events(kSeedEventsPerSave, bench_event());
+  for (std::int64_t saved = 0; saved < kLogEvents; saved += kSeedEventsPerSave) {
+    client.save(kAggregateType, ids.next(), events, 0);
+  }
+  tables.vacuum_analyze();
+}
+
+// A subscription from the beginning, delivering to a handler that counts,
+// until caught up. Connecting stays off the clock; creating the
+// subscription (one short transaction) is on it.
+Tally catch_up_ours(const Target& target, std::int64_t batch_size) {
+  meowmx::Client client(target.client_options(kReader));
+  meowmx::SubscriptionOptions options;
+  options.batch_size = batch_size;
+  options.stop_when_caught_up = true;
+  std::int64_t delivered = 0;
+  const Stopwatch stopwatch;
+  client.subscribe(kSubscription, options,
+                   [&delivered](const std::vector<meowmx::RecordedEvent>& batch, pqxx::work&) {
+                     delivered += std::ssize(batch);
+                   });
+  const Tally tally = stopwatch.tally(delivered);
+  client.delete_subscription(kSubscription);  // the next slot starts from the beginning again
+  return tally;
+}
+
+// The page query of the subscription (lib/src/log_query.cc) with the select
+// list every event query uses (kEventColumns in lib/src/event_row.h). The
+// ORDER BY names the table's columns: a bare `tx_id` there would mean the
+// output column `tx_id::text`, a text sort of every row of the log instead
+// of a walk along the (tx_id, id) index.
+constexpr const char* kRawPageSql =
+    "SELECT id, tx_id::text, aggregate_type, aggregate_id::text, version, event_type, json::text, "
+    "metadata::text, event_id::text, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+    "FROM meowmx.events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
+    "AND (tx_id, id) > ($1::xid8, $2::bigint) ORDER BY events.tx_id, events.id LIMIT $3::bigint";
+
+// Reads every byte of every field, as a consumer of the rows would at
+// least do: the raw side gets its data, not just a row count.
+std::uint64_t sum_of_bytes(const PGresult* page) {
+  std::uint64_t sum = 0;
+  for (int row = 0; row < PQntuples(page); ++row) {
+    for (int field = 0; field < PQnfields(page); ++field) {
+      const char* value = PQgetvalue(page, row, field);
+      const int length = PQgetlength(page, row, field);
+      for (int i = 0; i < length; ++i) sum += static_cast<unsigned char>(value[i]);
+    }
+  }
+  return sum;
+}
+
+// The same pages by hand: one prepared autocommit statement per page, paging
+// on the last row's (tx_id, id); no transaction, no checkpoint, no parsing.
+Tally catch_up_raw(const Target& target, std::int64_t batch_size) {
+  const PgConnection connection = connect_raw(target.dsn);
+  prepare(connection.get(), "raw_page", kRawPageSql);
+  const std::string limit = std::to_string(batch_size);
+  std::string after_tx_id = "0";
+  std::string after_id = "0";
+  std::int64_t read = 0;
+  std::uint64_t bytes_sum = 0;
+  const Stopwatch stopwatch;
+  for (;;) {
+    const char* params[] = {after_tx_id.c_str(), after_id.c_str(), limit.c_str()};
+    const PgResult page =
+        check(connection.get(),
+              PQexecPrepared(connection.get(), "raw_page", 3, params, nullptr, nullptr, 0),
+              PGRES_TUPLES_OK);
+    const int rows = PQntuples(page.get());
+    if (rows == 0) break;
+    bytes_sum += sum_of_bytes(page.get());
+    after_id = PQgetvalue(page.get(), rows - 1, 0);
+    after_tx_id = PQgetvalue(page.get(), rows - 1, 1);
+    read += rows;
+  }
+  const Tally tally = stopwatch.tally(read);
+  // Also keeps the compiler from dropping the reading.
+  if (read > 0 && bytes_sum == 0) throw std::runtime_error("raw catch-up read empty rows");
+  return tally;
+}
+
+void run_catch_up_case(const Target& target, std::int64_t batch_size) {
+  const std::string name = catch_up_case_name(batch_size);
+  Tally ours;
+  Tally raw;
+  int slot = 0;
+  for (const Side side : kSlotOrder) {
+    const Tally tally = side == Side::kOurs ? catch_up_ours(target, batch_size)
+                                            : catch_up_raw(target, batch_size);
+    if (tally.events != kLogEvents) {
+      throw std::runtime_error(name + " " + side_name(side) + ": read " +
+                               std::to_string(tally.events) + " of " +
+                               std::to_string(kLogEvents) + " events");
+    }
+    (side == Side::kOurs ? ours : raw).add(tally);
+    report_slot(name, ++slot, side, tally);
+  }
+  print_bench_line(name, ours, raw);
+}
+
+// ---------------------------------------------------------------------------
+// Wake-up latency: an idle subscriber, a writer saving one event at a time.
+
+constexpr int kSamplesPerSlot = 150;  // 300 per side over its two slots
+// Between an arrival and the next send: the receiver goes back to waiting.
+constexpr milliseconds kSendGap{5};
+// Far beyond the subscriber's max_sleep: only a lost event takes this long.
+constexpr std::chrono::seconds kArrivalTimeout{30};
+// How often the raw listener checks for a stop request between notifications.
+constexpr int kListenerStopCheckMs = 100;
+constexpr const char* kRawChannel = "meowmx_bench";
+
+// When each message arrived, by sequence number: recorded by the receiving
+// thread, awaited by the sending one. Both sides read the same steady_clock.
+class Arrivals {
+ public:
+  explicit Arrivals(int count) : times_(count) {}
+
+  void record(int seq) {
+    const Clock::time_point now = Clock::now();
+    std::lock_guard lock(mutex_);
+    times_.at(seq) = now;
+    changed_.notify_all();
+  }
+
+  // The receiver failed: nothing more will arrive.
+  void fail(std::exception_ptr error) {
+    std::lock_guard lock(mutex_);
+    error_ = std::move(error);
+    changed_.notify_all();
+  }
+
+  // Rethrows the receiver's failure; throws when `seq` takes kArrivalTimeout.
+  Clock::time_point wait_for(int seq) {
+    std::unique_lock lock(mutex_);
+    const bool done = changed_.wait_for(lock, kArrivalTimeout, [&] {
+      return error_ || times_.at(seq).has_value();
+    });
+    if (error_) std::rethrow_exception(error_);
+    if (!done) {
+      throw std::runtime_error("message " + std::to_string(seq) + " did not arrive within " +
+                               std::to_string(kArrivalTimeout.count()) + " s");
+    }
+    return *times_[seq];
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::optional<Clock::time_point>> times_;
+  std::exception_ptr error_;
+};
+
+// Runs `receive` on a thread of its own until destruction (which requests a
+// stop and joins); a failure goes to `arrivals`, so the sender stops waiting.
+class ReceiverThread {
+ public:
+  ReceiverThread(Arrivals& arrivals, std::function<void(std::stop_token)> receive)
+      : thread_([&arrivals, receive = std::move(receive)](std::stop_token stop) {
+          try {
+            receive(stop);
+          } catch (...) {
+            arrivals.fail(std::current_exception());
+          }
+        }) {}
+
+ private:
+  std::jthread thread_;
+};
+
+// Sends a warm-up message (it also waits until the receiver listens, and
+// makes both sides prepare their statements), then kSamplesPerSlot measured
+// ones, each once the previous one arrived and kSendGap passed. Returns the
+// latencies in ms from send() returning to the arrival.
+std::vector<double> probe(const std::function<void(int)>& send, Arrivals& arrivals) {
+  std::vector<double> latencies;
+  for (int seq = 0; seq <= kSamplesPerSlot; ++seq) {
+    send(seq);
+    const Clock::time_point sent = Clock::now();
+    const Clock::time_point arrived = arrivals.wait_for(seq);
+    if (seq > 0) latencies.push_back(std::chrono::duration<double, std::milli>(arrived - sent).count());
+    std::this_thread::sleep_for(kSendGap);
+  }
+  return latencies;
+}
+
+// A subscription worker that would otherwise sleep 10 s, woken by the
+// writer's NOTIFY; the handler records each event on arrival. Event version
+// n is message n: the writer saves one event at a time to one aggregate.
+std::vector<double> latency_ours(const Target& target) {
+  Arrivals arrivals(kSamplesPerSlot + 1);
+  meowmx::Client subscriber(target.client_options(kReader));
+  meowmx::SubscriptionOptions options;
+  options.max_sleep = std::chrono::seconds(10);
+  const ReceiverThread receiver(arrivals, [&](std::stop_token stop) {
+    subscriber.subscribe(
+        kSubscription, options,
+        [&arrivals](const std::vector<meowmx::RecordedEvent>& batch, pqxx::work&) {
+          for (const auto& event : batch) arrivals.record(static_cast<int>(event.version));
+        },
+        stop);
+  });
+  meowmx::Client writer(target.client_options(Notify::kOn));
+  const std::string aggregate_id = IdSource(target.id_type).next();
+  const std::vector<meowmx::NewEvent> event{bench_event()};
+  return probe([&](int seq) { writer.save(kAggregateType, aggregate_id, event, seq); }, arrivals);
+}
+
+struct PGnotifyFreer {
+  void operator()(PGnotify* notification) const { PQfreemem(notification); }
+};
+using PgNotification = std::unique_ptr<PGnotify, PGnotifyFreer>;
+
+// Waits on the socket as the subscription worker does, and records each
+// notification by the sequence number in its payload.
+void receive_notifications(PGconn* listener, Arrivals& arrivals, const std::stop_token& stop) {
+  while (!stop.stop_requested()) {
+    pollfd socket{PQsocket(listener), POLLIN, 0};
+    if (poll(&socket, 1, kListenerStopCheckMs) < 0) throw std::runtime_error("poll failed");
+    if (!PQconsumeInput(listener)) {
+      throw std::runtime_error(std::string("libpq: ") + PQerrorMessage(listener));
+    }
+    while (const PgNotification notification{PQnotifies(listener)}) {
+      arrivals.record(std::atoi(notification->extra));
+    }
+  }
+}
+
+// PostgreSQL's own floor: a bare NOTIFY in an autocommit transaction on one
+// connection, received by another connection that LISTENs.
+std::vector<double> latency_raw(const Target& target) {
+  Arrivals arrivals(kSamplesPerSlot + 1);
+  const PgConnection listener = connect_raw(target.dsn);
+  exec(listener.get(), std::string("LISTEN ") + kRawChannel);
+  const ReceiverThread receiver(arrivals, [&](std::stop_token stop) {
+    receive_notifications(listener.get(), arrivals, stop);
+  });
+  const PgConnection notifier = connect_raw(target.dsn);
+  return probe(
+      [&](int seq) {
+        exec(notifier.get(),
+             std::string("NOTIFY ") + kRawChannel + ", '" + std::to_string(seq) + "'");
+      },
+      arrivals);
+}
+
+// The nearest-rank percentile, `fraction` in (0, 1].
+double percentile(std::vector<double> samples, double fraction) {
+  std::sort(samples.begin(), samples.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(samples.size())));
+  return samples[std::max<std::size_t>(rank, 1) - 1];
+}
+
+void run_latency_case(const Target& target, BenchTables& tables) {
+  std::vector<double> ours;
+  std::vector<double> raw;
+  int slot = 0;
+  for (const Side side : kSlotOrder) {
+    // Also drops the previous slot's subscription: each starts at the beginning.
+    tables.truncate();
+    const std::vector<double> latencies =
+        side == Side::kOurs ? latency_ours(target) : latency_raw(target);
+    std::fprintf(stderr, "meowmx_bench: latency slot %d/%zu %-4s p50 %7.2f ms, p99 %7.2f ms\n",
+                 ++slot, kSlotOrder.size(), side_name(side), percentile(latencies, 0.5),
+                 percentile(latencies, 0.99));
+    auto& all = side == Side::kOurs ? ours : raw;
+    all.insert(all.end(), latencies.begin(), latencies.end());
+  }
+  const double ours_p99 = percentile(ours, 0.99);
+  const double raw_p99 = percentile(raw, 0.99);
+  print_bench_line("latency_p50", percentile(ours, 0.5), percentile(raw, 0.5), 2);
+  print_bench_line("latency_p99", ours_p99, raw_p99, 2);
+  const double bound = 2 * raw_p99 + 5;
+  std::fprintf(stderr,
+               "meowmx_bench: latency target ours p99 <= 2 x raw p99 + 5 ms: %.2f <= %.2f ms, %s\n",
+               ours_p99, bound, ours_p99 <= bound ? "met" : "missed");
+}
+
+}  // namespace
+
+void run_subscription_cases(const BenchOptions& options, const Target& target,
+                            BenchTables& tables) {
+  bool seeded = false;
+  for (const std::int64_t batch_size : {100, 1000}) {
+    if (!options.selected(catch_up_case_name(batch_size))) continue;
+    if (!seeded) seed_log(target, tables);
+    seeded = true;
+    run_catch_up_case(target, batch_size);
+  }
+  // One measurement gives both lines.
+  if (options.selected("latency_p50") || options.selected("latency_p99")) {
+    run_latency_case(target, tables);
+  }
+}
+
+}  // namespace meowmx_bench
