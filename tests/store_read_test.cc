@@ -66,6 +66,20 @@ std::vector<RecordedEvent> read_to_end(Client& client, ReadOptions options) {
   }
 }
 
+// The transactions that hold the read horizon back, for failure messages.
+std::string horizon_holders(Client& client) {
+  pqxx::nontransaction tx(client.connection());
+  std::string out = "horizon " + tx.exec1("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")[0].as<std::string>();
+  for (const auto& row : tx.exec(
+           "SELECT pid, coalesce(datname, '-'), coalesce(backend_type, '-'), coalesce(state, '-'),"
+           " coalesce(backend_xid::text, '-'), coalesce(backend_xmin::text, '-'), left(query, 80)"
+           " FROM pg_stat_activity WHERE backend_xid IS NOT NULL OR backend_xmin IS NOT NULL")) {
+    out += "\n  pid " + row[0].as<std::string>();
+    for (int i = 1; i < 7; ++i) out += " | " + std::string(row[i].c_str());
+  }
+  return out;
+}
+
 // Pages from options.after until `count` events arrived. An empty page before
 // that means some transaction (ours, or e.g. an autovacuum analyze anywhere in
 // the cluster) still holds the horizon back: poll until it moves, up to a deadline.
@@ -75,7 +89,10 @@ std::vector<RecordedEvent> read_until(Client& client, ReadOptions options, std::
   while (all.size() < count) {
     const auto page = client.read(options);
     if (page.empty()) {
-      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      if (std::chrono::steady_clock::now() > deadline) {
+        FAIL("only " << all.size() << " of " << count << " events after " << options.after.to_string()
+                     << " became readable; " << horizon_holders(client));
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }
@@ -83,6 +100,33 @@ std::vector<RecordedEvent> read_until(Client& client, ReadOptions options, std::
     options.after = page.back().position();
   }
   return all;
+}
+
+// Waits until every transaction up to `tx_id` has finished, so that read()
+// may return all their events.
+void await_horizon_past(Client& client, std::uint64_t tx_id) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    pqxx::nontransaction tx(client.connection());
+    const auto horizon = std::stoull(tx.exec1("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")[0].c_str());
+    if (horizon > tx_id) return;
+    if (std::chrono::steady_clock::now() > deadline) FAIL("the horizon stays at " << horizon << "; " << horizon_holders(client));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// Moves the cluster's transaction id counter to `margin` below the next power
+// of ten and returns that power, so the next writes get ids like 9998, 9999,
+// 10000, 10001: numbers whose decimal text sorts in another order.
+std::uint64_t approach_power_of_ten(Client& client, std::uint64_t margin) {
+  pqxx::nontransaction tx(client.connection());
+  const auto next = std::stoull(tx.exec1("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")[0].c_str());
+  std::uint64_t power = 10;
+  while (power <= next + margin) power *= 10;
+  // One committed transaction per id, in one round trip.
+  tx.exec0("DO $$ BEGIN FOR i IN 1.." + std::to_string(power - margin - next) +
+           " LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$");
+  return power;
 }
 
 // Every event of the table in log order, straight from SQL.
@@ -97,7 +141,8 @@ std::vector<std::int64_t> all_ids_in_log_order(Client& client) {
 
 void check_strictly_increasing_positions(const std::vector<RecordedEvent>& events) {
   for (std::size_t i = 1; i < events.size(); ++i) {
-    CAPTURE(i);
+    INFO("event " << i << " at " << events[i].position().to_string() << " follows "
+                  << events[i - 1].position().to_string());
     REQUIRE(events[i - 1].position() < events[i].position());
   }
 }
@@ -120,6 +165,13 @@ void write_in_open_transaction(pqxx::transaction_base& tx, const std::string& ty
 std::vector<std::string> types_of(const std::vector<RecordedEvent>& events) {
   std::vector<std::string> out;
   for (const auto& e : events) out.push_back(e.aggregate_type);
+  return out;
+}
+
+// "type@tx_id:id ..." for failure messages.
+std::string describe(const std::vector<RecordedEvent>& events) {
+  std::string out;
+  for (const auto& e : events) out += e.aggregate_type + "@" + e.position().to_string() + " ";
   return out;
 }
 
@@ -150,6 +202,34 @@ TEST_CASE("read pages through the whole log by position") {
     // Starting in the middle returns exactly the rest.
     const auto rest = read_to_end(client, read_options(all[7].position(), limit));
     CHECK(ids(rest) == std::vector<std::int64_t>(expected.begin() + 8, expected.end()));
+  }
+}
+
+TEST_CASE("read orders by transaction id as a number, also where its digits grow (9999 -> 10000)") {
+  Client client = connect(fresh_database());
+  const auto power = approach_power_of_ten(client, 4);
+  std::vector<RecordedEvent> written;
+  for (int i = 0; i < 10; ++i) {  // one transaction each
+    const auto saved = client.save(i % 2 ? "order" : "invoice", "a" + std::to_string(i % 3),
+                                   numbered_events(1 + i % 2), ExpectedVersion::any());
+    written.insert(written.end(), saved.begin(), saved.end());
+  }
+  INFO("written: " << describe(written));
+  REQUIRE(written.front().tx_id < power);  // the writes straddle the power of ten
+  REQUIRE(written.back().tx_id >= power);
+  await_horizon_past(client, written.back().tx_id);
+
+  for (const std::int64_t limit : {1, 3, 1000}) {
+    CAPTURE(limit);
+    const auto all = read_to_end(client, read_options(Position::beginning(), limit));
+    INFO("read: " << describe(all));
+    CHECK(ids(all) == ids(written));
+    const auto orders = read_to_end(client, read_options(Position::beginning(), limit, {"order"}));
+    std::vector<std::int64_t> written_orders;
+    for (const auto& e : written) {
+      if (e.aggregate_type == "order") written_orders.push_back(e.id);
+    }
+    CHECK(ids(orders) == written_orders);
   }
 }
 
@@ -223,6 +303,8 @@ TEST_CASE("an open transaction holds back later commits until it finishes; nothi
 
     // Paging on from where the reader stopped: the held events first, then the later ones.
     const auto rest = read_until(reader, read_options(last_seen), 5);
+    INFO("after " << last_seen.to_string() << ": " << describe(rest) << "; then "
+                  << describe(read_to_end(reader, read_options(rest.back().position()))));
     CHECK(types_of(rest) == std::vector<std::string>{"held", "held", "later", "later", "later"});
     CHECK(read_to_end(reader, read_options(rest.back().position())).empty());
     auto everything = seen;

@@ -25,14 +25,24 @@ namespace {
 // (or create it at version 0), then insert the batch numbered from the old
 // version. Nothing is written when the check fails or when any client event
 // id of the batch is already recorded; the caller then finds out why.
+//
+// The advisory lock on the aggregate comes first, before the statement writes
+// anything and so before PostgreSQL hands the transaction its id. Two saves
+// to one aggregate therefore take their transaction ids in the order they
+// take the lock, and the log's (tx_id, id) order keeps every aggregate's
+// versions in order. The row lock of the UPDATE alone would not: a waiting
+// UPDATE already holds an id, possibly smaller than the winner's.
 // $1 type, $2 id, $3 batch as a JSON array, $4 expected version (NULL = any), $5 batch size.
 const std::string kSaveSql = std::string(R"sql(
 WITH batch AS (
   SELECT ordinality - 1 AS offset_in_batch, e->>'event_type' AS event_type, e->'json' AS json,
          NULLIF(e->'metadata', 'null'::jsonb) AS metadata, (e->>'event_id')::uuid AS event_id
   FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS b(e, ordinality)
+), serialized AS (
+  SELECT count(*) AS locks FROM (SELECT pg_advisory_xact_lock(
+    hashtextextended($1::text || '/' || $2::meowmx.aggregate_id::text, 0))) AS l
 ), already_recorded AS (
-  SELECT EXISTS (SELECT 1 FROM meowmx.events WHERE event_id IN
+  SELECT (SELECT locks FROM serialized) = 1 AND EXISTS (SELECT 1 FROM meowmx.events WHERE event_id IN
                    (SELECT event_id FROM batch WHERE event_id IS NOT NULL)) AS yes
 ), advanced AS (
   UPDATE meowmx.aggregates SET version = version + $5::bigint

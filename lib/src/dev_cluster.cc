@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -27,9 +28,13 @@ namespace {
 std::string server_user() { return geteuid() == 0 ? "postgres" : ""; }
 
 // Binds 127.0.0.1:port (0: any) and returns the port bound, or 0 when taken.
+// SO_REUSEADDR as PostgreSQL itself sets it: connections of a stopped server
+// lingering in TIME-WAIT must not make a restart move to another port.
 int bind_loopback_port(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw Error("cannot open a socket to find a free port");
+  const int yes = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -73,10 +78,30 @@ bool process_alive(int pid) {
   return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
 }
 
-void wait_until_gone(int pid) {
+// Whether a live (not zombie) process is in process group `group`.
+bool group_alive(int group) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto paren = line.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(line.substr(paren + 2));
+    char state = 0;
+    int parent = 0, process_group = 0;
+    fields >> state >> parent >> process_group;
+    if (process_group == group && state != 'Z') return true;
+  }
+  return false;
+}
+
+template <typename Alive>
+void wait_until_gone(int pid, Alive alive) {
   using namespace std::chrono_literals;
   const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (process_alive(pid)) {
+  while (alive(pid)) {
     if (std::chrono::steady_clock::now() > deadline) {
       throw Error("PostgreSQL (pid " + std::to_string(pid) + ") did not stop within 60 s");
     }
@@ -196,7 +221,7 @@ void DevCluster::stop() {
   const auto p = pid();
   if (!p) return;
   ::kill(*p, SIGINT);  // fast shutdown: roll back sessions, checkpoint, exit
-  wait_until_gone(*p);
+  wait_until_gone(*p, process_alive);
 }
 
 void DevCluster::kill() {
@@ -206,7 +231,11 @@ void DevCluster::kill() {
   // orphaned backend keeps the shared memory and blocks the next start.
   ::kill(-*p, SIGKILL);
   ::kill(*p, SIGKILL);
-  wait_until_gone(*p);
+  wait_until_gone(*p, group_alive);
+  // A killed postmaster may stay a zombie until PID 1 reaps it, and its
+  // postmaster.pid would name a live-looking process: PostgreSQL refuses to
+  // start over such a lock file. Every process of the server is gone now.
+  fs::remove(options_.dir / "postmaster.pid");
 }
 
 }  // namespace meowmx

@@ -18,7 +18,9 @@ std::string log_page_sql(const LogFilter& filter) {
     sql += " AND meowmx.group_member_of(aggregate_id::text, " + size + "::integer) = " + member +
            "::integer";
   }
-  return sql + " ORDER BY tx_id, id LIMIT $3::bigint";
+  // Qualified: the select list turns tx_id into text, and a bare name would
+  // sort by that output column, so 10000 before 9999.
+  return sql + " ORDER BY events.tx_id, events.id LIMIT $3::bigint";
 }
 
 std::string text_array_literal(const std::vector<std::string>& names) {

@@ -95,9 +95,12 @@ SubscriptionWorker::~SubscriptionWorker() {
 
 void SubscriptionWorker::prepare_statements() {
   auto& connection = session_.connection();
-  const std::string read = log_page_sql(
-      {.by_category = !options_.categories.empty(), .by_group = options_.group_size > 1});
-  connection.prepare("meowmx_sub_read", read);
+  const LogFilter filter{.by_category = !options_.categories.empty(), .by_group = options_.group_size > 1};
+  // One name per filter shape: a Client may run differently filtered
+  // subscriptions one after the other on its connection.
+  read_statement_ = std::string("meowmx_sub_read") + (filter.by_category ? "_category" : "") +
+                    (filter.by_group ? "_group" : "");
+  connection.prepare(read_statement_, log_page_sql(filter));
   connection.prepare("meowmx_sub_lock", kLockSql);
   connection.prepare("meowmx_sub_checkpoint", kCheckpointSql);
 }
@@ -143,15 +146,15 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
   const bool by_category = !options_.categories.empty();
   const bool by_group = options_.group_size > 1;
   if (by_category && by_group) {
-    rows = tx.exec_prepared("meowmx_sub_read", after_tx, checkpoint.id, limit, categories,
+    rows = tx.exec_prepared(read_statement_, after_tx, checkpoint.id, limit, categories,
                             options_.group_size, options_.group_member);
   } else if (by_category) {
-    rows = tx.exec_prepared("meowmx_sub_read", after_tx, checkpoint.id, limit, categories);
+    rows = tx.exec_prepared(read_statement_, after_tx, checkpoint.id, limit, categories);
   } else if (by_group) {
-    rows = tx.exec_prepared("meowmx_sub_read", after_tx, checkpoint.id, limit, options_.group_size,
+    rows = tx.exec_prepared(read_statement_, after_tx, checkpoint.id, limit, options_.group_size,
                             options_.group_member);
   } else {
-    rows = tx.exec_prepared("meowmx_sub_read", after_tx, checkpoint.id, limit);
+    rows = tx.exec_prepared(read_statement_, after_tx, checkpoint.id, limit);
   }
   if (rows.empty()) return Round::kCaughtUp;
   const auto batch = events_from_result(rows);

@@ -50,6 +50,7 @@ class SubscriptionWorker {
   std::unique_ptr<Wakeups> wakeups_;
   const std::string worker_label_;
   int stop_fd_ = -1;  // eventfd written when a stop is requested
+  std::string read_statement_;  // the prepared page query for this filter
 
   // After a batch failed, events are delivered one at a time up to the
   // batch's last position, so the failing event is found and retried alone.

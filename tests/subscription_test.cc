@@ -1,0 +1,630 @@
+// Subscriptions through the C++ API, one worker at a time: every event once,
+// in (tx_id, id) order; the checkpoint persists; categories, batch size,
+// start from now and the per-event adapter; effects written through the
+// handler's transaction commit with the checkpoint or not at all; retries,
+// HandlerFailed and dead letters; reset and delete.
+//
+// Runs use stop_when_caught_up, so subscribe() returns once nothing is left
+// to deliver and every assertion runs on the test's own thread.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "meowmx/meowmx.h"
+#include "support/test_cluster.h"
+
+using namespace meowmx;
+using nlohmann::json;
+
+namespace {
+
+Client connect(const std::string& dsn) {
+  ClientOptions options;
+  options.dsn = dsn;
+  return Client(options);
+}
+
+// Text ids keep the tests readable.
+std::string text_database() {
+  return testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kText});
+}
+
+std::vector<NewEvent> numbered(int count, const std::string& type = "Happened") {
+  std::vector<NewEvent> events;
+  for (int i = 0; i < count; ++i) events.push_back(NewEvent{type, {{"n", i}}, nullptr, std::nullopt});
+  return events;
+}
+
+SubscriptionOptions until_caught_up() {
+  SubscriptionOptions options;
+  options.stop_when_caught_up = true;
+  options.max_sleep = std::chrono::milliseconds(200);
+  options.retry.initial_backoff = std::chrono::milliseconds(1);
+  options.retry.max_backoff = std::chrono::milliseconds(5);
+  return options;
+}
+
+// Every batch a run handed over, in the order it did.
+struct Recorder {
+  std::vector<std::vector<RecordedEvent>> batches;
+
+  BatchHandler handler() {
+    return [this](const std::vector<RecordedEvent>& batch, pqxx::work&) { batches.push_back(batch); };
+  }
+  std::vector<RecordedEvent> events() const {
+    std::vector<RecordedEvent> out;
+    for (const auto& batch : batches) out.insert(out.end(), batch.begin(), batch.end());
+    return out;
+  }
+  void clear() { batches.clear(); }
+};
+
+std::vector<RecordedEvent> run(Client& client, const std::string& name, SubscriptionOptions options = until_caught_up()) {
+  Recorder recorder;
+  client.subscribe(name, options, recorder.handler());
+  return recorder.events();
+}
+
+std::vector<std::int64_t> ids(const std::vector<RecordedEvent>& events) {
+  std::vector<std::int64_t> out;
+  for (const auto& e : events) out.push_back(e.id);
+  return out;
+}
+
+// The global ids of the log in (tx_id, id) order, optionally of some types only.
+std::vector<std::int64_t> log_ids(Client& client, const std::vector<std::string>& types = {}) {
+  pqxx::nontransaction tx(client.connection());
+  std::string braces = "{";
+  for (const auto& t : types) braces += (braces.size() > 1 ? "," : "") + t;
+  braces += "}";
+  std::vector<std::int64_t> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT id FROM meowmx.events WHERE cardinality($1::text[]) = 0 OR aggregate_type = ANY($1::text[])"
+           " ORDER BY tx_id, id",
+           braces)) {
+    out.push_back(row[0].as<std::int64_t>());
+  }
+  return out;
+}
+
+void check_strictly_increasing(const std::vector<RecordedEvent>& events) {
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    CAPTURE(i);
+    REQUIRE(events[i - 1].position() < events[i].position());
+  }
+}
+
+SubscriptionStatus status_of(Client& client, const std::string& name, int member = 0) {
+  for (auto& s : client.subscription_status()) {
+    if (s.name == name && s.group_member == member) return s;
+  }
+  FAIL("no status row for subscription " << name << " member " << member);
+  return {};
+}
+
+// A read model in the same database, written through the handler's transaction.
+void create_read_model(Client& client) {
+  pqxx::nontransaction tx(client.connection());
+  tx.exec0(
+      "CREATE TABLE read_model (event_id bigint PRIMARY KEY, aggregate_id text NOT NULL,"
+      " version bigint NOT NULL, seq bigserial)");
+}
+
+void insert_into_read_model(const RecordedEvent& event, pqxx::work& tx) {
+  tx.exec_params0("INSERT INTO read_model (event_id, aggregate_id, version) VALUES ($1, $2, $3)", event.id,
+                  event.aggregate_id, event.version);
+}
+
+// The read model's event ids in the order they were written.
+std::vector<std::int64_t> read_model_ids(Client& client) {
+  pqxx::nontransaction tx(client.connection());
+  std::vector<std::int64_t> out;
+  for (const auto& row : tx.exec("SELECT event_id FROM read_model ORDER BY seq")) {
+    out.push_back(row[0].as<std::int64_t>());
+  }
+  return out;
+}
+
+// Saves a few events over several aggregates and types, some in batches.
+std::vector<RecordedEvent> save_mixed(Client& writer) {
+  std::vector<RecordedEvent> saved;
+  auto keep = [&](std::vector<RecordedEvent> events) { saved.insert(saved.end(), events.begin(), events.end()); };
+  keep(writer.save("order", "o1", numbered(3), 0));
+  keep(writer.save("invoice", "i1", numbered(1), 0));
+  keep(writer.save("order", "o2", numbered(2), 0));
+  keep(writer.save("shipment", "s1", numbered(4), 0));
+  keep(writer.save("order", "o1", numbered(1), 3));
+  keep(writer.save("invoice", "i1", numbered(2), 1));
+  return saved;
+}
+
+}  // namespace
+
+TEST_CASE("a subscription delivers every event once in (tx_id, id) order and resumes from its checkpoint") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  const auto saved = save_mixed(writer);
+
+  const auto first = run(worker, "projector");
+  CHECK(first.size() == saved.size());
+  CHECK(ids(first) == log_ids(writer));
+  check_strictly_increasing(first);
+  // The delivered events are the stored ones, field for field.
+  std::map<std::int64_t, RecordedEvent> by_id;
+  for (const auto& e : saved) by_id[e.id] = e;
+  for (const auto& e : first) {
+    const auto& stored = by_id.at(e.id);
+    CHECK(e.tx_id == stored.tx_id);
+    CHECK(e.aggregate_type == stored.aggregate_type);
+    CHECK(e.aggregate_id == stored.aggregate_id);
+    CHECK(e.version == stored.version);
+    CHECK(e.event_type == stored.event_type);
+    CHECK(e.json == stored.json);
+  }
+
+  auto status = status_of(writer, "projector");
+  CHECK(status.checkpoint == first.back().position().to_string());
+  CHECK(status.delivered == static_cast<std::int64_t>(saved.size()));
+  CHECK(status.events_behind == 0);
+  CHECK(status.held_back == 0);
+  CHECK(status.categories.empty());
+
+  SECTION("a second run delivers nothing, even from a new connection") {
+    Client another = connect(dsn);
+    CHECK(run(another, "projector").empty());
+    CHECK(run(worker, "projector").empty());
+  }
+
+  SECTION("a later run delivers only the new events") {
+    const auto more = writer.save("order", "o3", numbered(2), 0);
+    auto pending = status_of(writer, "projector");
+    CHECK(pending.events_behind == 2);
+    const auto second = run(worker, "projector");
+    CHECK(ids(second) == ids(more));
+    CHECK(run(worker, "projector").empty());
+    CHECK(status_of(writer, "projector").delivered == static_cast<std::int64_t>(saved.size() + 2));
+  }
+
+  SECTION("another subscription has a checkpoint of its own") {
+    CHECK(ids(run(worker, "auditor")) == log_ids(writer));
+  }
+}
+
+TEST_CASE("a subscription with categories delivers only those aggregate types") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  save_mixed(writer);
+
+  auto options = until_caught_up();
+  options.categories = {"shipment", "order"};
+  const auto delivered = run(worker, "orders-and-shipments", options);
+  CHECK(ids(delivered) == log_ids(writer, {"order", "shipment"}));
+  CHECK(std::none_of(delivered.begin(), delivered.end(), [](const RecordedEvent& e) { return e.aggregate_type == "invoice"; }));
+  auto status = status_of(writer, "orders-and-shipments");
+  CHECK(status.categories == std::vector<std::string>{"order", "shipment"});
+  CHECK(status.events_behind == 0);
+
+  // Events of other types do not count as pending for this subscription.
+  writer.save("invoice", "i9", numbered(3), 0);
+  CHECK(status_of(writer, "orders-and-shipments").events_behind == 0);
+  CHECK(run(worker, "orders-and-shipments", options).empty());
+  const auto order = writer.save("order", "o9", numbered(1), 0);
+  CHECK(status_of(writer, "orders-and-shipments").events_behind == 1);
+  CHECK(ids(run(worker, "orders-and-shipments", options)) == ids(order));
+
+  SECTION("the list is fixed at creation: asking for other categories is an InvalidArgument") {
+    auto other = options;
+    other.categories = {"invoice"};
+    CHECK_THROWS_AS(run(worker, "orders-and-shipments", other), InvalidArgument);
+    other.categories = {};
+    CHECK_THROWS_AS(run(worker, "orders-and-shipments", other), InvalidArgument);
+    // The same list in another order and with a repeat is the same list.
+    other.categories = {"order", "shipment", "order"};
+    CHECK(run(worker, "orders-and-shipments", other).empty());
+  }
+
+  SECTION("an invalid category is an InvalidArgument") {
+    auto bad = options;
+    bad.categories = {"x'; drop table meowmx.events; --"};
+    CHECK_THROWS_AS(run(worker, "bad-category", bad), InvalidArgument);
+    for (const auto& s : writer.subscription_status()) CHECK(s.name != "bad-category");
+  }
+}
+
+TEST_CASE("a subscription hands over at most batch_size events at a time") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  for (int i = 0; i < 5; ++i) writer.save("order", "o" + std::to_string(i), numbered(5), 0);
+
+  auto options = until_caught_up();
+  options.batch_size = 4;
+  Recorder recorder;
+  worker.subscribe("batched", options, recorder.handler());
+  CHECK(ids(recorder.events()) == log_ids(writer));
+  // Everything was deliverable: full batches of 4, then the remaining one.
+  REQUIRE(recorder.batches.size() == 7);
+  for (std::size_t i = 0; i + 1 < recorder.batches.size(); ++i) CHECK(recorder.batches[i].size() == 4);
+  CHECK(recorder.batches.back().size() == 1);
+
+  SECTION("batch_size 1 delivers one by one") {
+    options.batch_size = 1;
+    Recorder single;
+    worker.subscribe("one-by-one", options, single.handler());
+    CHECK(single.batches.size() == 25);
+    CHECK(ids(single.events()) == log_ids(writer));
+  }
+
+  SECTION("a batch size below 1 is an InvalidArgument") {
+    options.batch_size = 0;
+    CHECK_THROWS_AS(run(worker, "zero", options), InvalidArgument);
+  }
+}
+
+TEST_CASE("a subscription created with StartFrom::kNow skips the events already stored") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  save_mixed(writer);
+
+  auto options = until_caught_up();
+  options.start = StartFrom::kNow;
+  CHECK(run(worker, "from-now", options).empty());
+  CHECK(status_of(writer, "from-now").events_behind == 0);
+
+  const auto later = writer.save("order", "o1", numbered(2), 4);
+  const auto more = writer.save("invoice", "i2", numbered(1), 0);
+  auto expected = ids(later);
+  expected.push_back(more.front().id);
+  // `start` only matters when the subscription is created.
+  options.start = StartFrom::kBeginning;
+  CHECK(ids(run(worker, "from-now", options)) == expected);
+}
+
+TEST_CASE("for_each_event hands the events of each batch over one by one with the batch's transaction") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  create_read_model(writer);
+  save_mixed(writer);
+
+  std::vector<std::int64_t> seen;
+  auto options = until_caught_up();
+  options.batch_size = 5;
+  worker.subscribe("per-event", options, for_each_event([&](const RecordedEvent& event, pqxx::work& tx) {
+                     seen.push_back(event.id);
+                     insert_into_read_model(event, tx);
+                   }));
+  CHECK(seen == log_ids(writer));
+  CHECK(read_model_ids(writer) == log_ids(writer));
+}
+
+TEST_CASE("handler effects written through the batch's transaction commit with the checkpoint, or not at all") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  create_read_model(writer);
+  const auto saved = save_mixed(writer);  // 13 events
+  const auto log = log_ids(writer);
+  REQUIRE(log.size() == 13);
+  auto options = until_caught_up();
+  options.batch_size = 100;
+
+  SECTION("a successful run leaves every event in the read model once, and the checkpoint at the last") {
+    worker.subscribe("projector", options, for_each_event(insert_into_read_model));
+    CHECK(read_model_ids(writer) == log);
+    CHECK(status_of(writer, "projector").delivered == 13);
+  }
+
+  SECTION("a handler that throws after writing leaves nothing, and the checkpoint does not move") {
+    options.retry.max_attempts = 1;
+    int calls = 0;
+    auto failing = [&](const std::vector<RecordedEvent>& batch, pqxx::work& tx) {
+      ++calls;
+      for (const auto& event : batch) insert_into_read_model(event, tx);
+      throw std::runtime_error("projection crashed");
+    };
+    CHECK_THROWS_AS(worker.subscribe("projector", options, failing), HandlerFailed);
+    CHECK(calls >= 1);
+    CHECK(read_model_ids(writer).empty());
+    const auto status = status_of(writer, "projector");
+    CHECK(status.checkpoint == "0:0");
+    CHECK(status.delivered == 0);
+    CHECK(status.events_behind == 13);
+
+    // A working handler afterwards delivers everything, each once.
+    worker.subscribe("projector", options, for_each_event(insert_into_read_model));
+    CHECK(read_model_ids(writer) == log);
+  }
+
+  SECTION("a failure in the middle of a batch rolls back the whole batch's effects") {
+    // The handler wrote events before the failing one, then threw: none of
+    // those writes may stay, except what later single deliveries write again.
+    const std::int64_t bad = log[6];
+    options.retry.max_attempts = 1;
+    std::vector<std::size_t> batch_sizes;
+    auto failing = [&](const std::vector<RecordedEvent>& batch, pqxx::work& tx) {
+      batch_sizes.push_back(batch.size());
+      for (const auto& event : batch) {
+        if (event.id == bad) throw std::runtime_error("cannot project event " + std::to_string(bad));
+        insert_into_read_model(event, tx);
+      }
+    };
+    try {
+      worker.subscribe("projector", options, failing);
+      FAIL("subscribe returned instead of throwing HandlerFailed");
+    } catch (const HandlerFailed& e) {
+      // The error names the event and the handler's own message.
+      const std::string what = e.what();
+      CHECK(what.find("projector") != std::string::npos);
+      CHECK(what.find("cannot project event") != std::string::npos);
+    }
+    REQUIRE_FALSE(batch_sizes.empty());
+    CHECK(batch_sizes.front() == 13);
+    // What stays is exactly the events before the failing one, each once,
+    // and the checkpoint right before the failing event.
+    CHECK(read_model_ids(writer) == std::vector<std::int64_t>(log.begin(), log.begin() + 6));
+    const auto status = status_of(writer, "projector");
+    CHECK(status.delivered == 6);
+    CHECK(status.events_behind == 7);
+    pqxx::nontransaction tx(writer.connection());
+    const auto position = tx.exec_params1("SELECT tx_id::text || ':' || id FROM meowmx.events WHERE id = $1", log[5]);
+    CHECK(status.checkpoint == position[0].as<std::string>());
+  }
+}
+
+TEST_CASE("a failing handler is retried with backoff, then the subscription stops or parks the event") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  create_read_model(writer);
+  for (int i = 0; i < 5; ++i) writer.save("order", "o" + std::to_string(i), numbered(1), 0);
+  const auto log = log_ids(writer);
+  const std::int64_t bad = log[2];
+  auto options = until_caught_up();
+  options.batch_size = 10;
+
+  // Fails on `bad` the first `failures` times it is handed over.
+  int attempts_on_bad = 0;
+  int single_attempts_on_bad = 0;
+  auto flaky = [&](int failures) {
+    return [&, failures](const std::vector<RecordedEvent>& batch, pqxx::work& tx) {
+      for (const auto& event : batch) {
+        if (event.id == bad) {
+          ++attempts_on_bad;
+          if (batch.size() == 1) ++single_attempts_on_bad;
+          if (attempts_on_bad <= failures) throw std::runtime_error("flaky downstream");
+        }
+        insert_into_read_model(event, tx);
+      }
+    };
+  };
+
+  SECTION("a handler that fails twice then succeeds delivers everything, each once") {
+    options.retry.max_attempts = 3;
+    worker.subscribe("retrying", options, flaky(2));
+    CHECK(attempts_on_bad == 3);
+    CHECK(read_model_ids(writer) == log);  // the primary key refuses duplicates
+    const auto status = status_of(writer, "retrying");
+    CHECK(status.delivered == 5);
+    CHECK(status.events_behind == 0);
+    pqxx::nontransaction tx(writer.connection());
+    CHECK(tx.exec1("SELECT count(*) FROM meowmx.dead_letters")[0].as<int>() == 0);
+  }
+
+  SECTION("OnHandlerFailure::kStop: HandlerFailed once max_attempts run out, checkpoint before the event") {
+    options.retry.max_attempts = 3;
+    options.retry.on_failure = OnHandlerFailure::kStop;
+    const auto started = std::chrono::steady_clock::now();
+    CHECK_THROWS_AS(worker.subscribe("stopping", options, flaky(1000)), HandlerFailed);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+    // The event was tried on its own exactly max_attempts times.
+    CHECK(single_attempts_on_bad == 3);
+    CHECK(read_model_ids(writer) == std::vector<std::int64_t>{log[0], log[1]});
+    const auto status = status_of(writer, "stopping");
+    CHECK(status.delivered == 2);
+    CHECK(status.events_behind == 3);
+
+    // Once the handler is fixed, delivery resumes at the failing event.
+    worker.subscribe("stopping", options, for_each_event(insert_into_read_model));
+    CHECK(read_model_ids(writer) == log);
+  }
+
+  SECTION("OnHandlerFailure::kDeadLetter: the event is parked in meowmx.dead_letters and the rest delivered") {
+    options.retry.max_attempts = 2;
+    options.retry.on_failure = OnHandlerFailure::kDeadLetter;
+    worker.subscribe("parking", options, flaky(1000));
+    CHECK(single_attempts_on_bad == 2);
+    CHECK(read_model_ids(writer) == std::vector<std::int64_t>{log[0], log[1], log[3], log[4]});
+    const auto status = status_of(writer, "parking");
+    CHECK(status.events_behind == 0);
+    CHECK(status.delivered == 4);
+
+    pqxx::connection probe(dsn);
+    pqxx::nontransaction tx(probe);
+    const auto letters = tx.exec(
+        "SELECT subscription, group_member, event_global_id, event_tx_id::text, attempts, error"
+        " FROM meowmx.dead_letters");
+    REQUIRE(letters.size() == 1);
+    CHECK(letters[0][0].as<std::string>() == "parking");
+    CHECK(letters[0][1].as<int>() == 0);
+    CHECK(letters[0][2].as<std::int64_t>() == bad);
+    CHECK(letters[0][4].as<int>() == 2);
+    CHECK(letters[0][5].as<std::string>().find("flaky downstream") != std::string::npos);
+
+    const auto view = tx.exec(
+        "SELECT subscription, aggregate_type, aggregate_id, version, event_type, json::text, position, error"
+        " FROM meowmx.dead_letter_events");
+    REQUIRE(view.size() == 1);
+    const auto expected_position =
+        tx.exec_params1("SELECT tx_id::text || ':' || id FROM meowmx.events WHERE id = $1", bad)[0].as<std::string>();
+    CHECK(view[0][0].as<std::string>() == "parking");
+    CHECK(view[0][1].as<std::string>() == "order");
+    CHECK(view[0][2].as<std::string>() == "o2");
+    CHECK(view[0][3].as<int>() == 0);
+    CHECK(view[0][4].as<std::string>() == "Happened");
+    CHECK(json::parse(view[0][5].as<std::string>()) == json{{"n", 0}});
+    CHECK(view[0][6].as<std::string>() == expected_position);
+    CHECK(view[0][6].as<std::string>() == letters[0][3].as<std::string>() + ":" + std::to_string(bad));
+
+    // A later run does not deliver the parked event again.
+    const auto later = writer.save("order", "o9", numbered(1), 0);
+    Recorder recorder;
+    worker.subscribe("parking", options, recorder.handler());
+    CHECK(ids(recorder.events()) == ids(later));
+
+    // Deleting the subscription removes its dead letters too.
+    worker.delete_subscription("parking");
+    CHECK(tx.exec1("SELECT count(*) FROM meowmx.dead_letters")[0].as<int>() == 0);
+  }
+
+  SECTION("max_attempts below 1 is an InvalidArgument") {
+    options.retry.max_attempts = 0;
+    CHECK_THROWS_AS(worker.subscribe("none", options, flaky(0)), InvalidArgument);
+  }
+}
+
+TEST_CASE("reset_subscription moves the checkpoint; delete_subscription removes the subscription") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  save_mixed(writer);
+  const auto log = log_ids(writer);
+  REQUIRE(ids(run(worker, "projector")) == log);
+
+  SECTION("reset to the beginning redelivers everything") {
+    worker.reset_subscription("projector", StartFrom::kBeginning);
+    const auto status = status_of(writer, "projector");
+    CHECK(status.checkpoint == "0:0");
+    CHECK(status.delivered == 0);
+    CHECK(ids(run(worker, "projector")) == log);
+  }
+
+  SECTION("reset to now skips what is stored, then delivers new events") {
+    worker.reset_subscription("projector", StartFrom::kBeginning);
+    worker.reset_subscription("projector", StartFrom::kNow);
+    CHECK(run(worker, "projector").empty());
+    const auto later = writer.save("order", "o7", numbered(1), 0);
+    CHECK(ids(run(worker, "projector")) == ids(later));
+  }
+
+  SECTION("delete removes it; a later run starts afresh") {
+    worker.delete_subscription("projector");
+    for (const auto& s : writer.subscription_status()) CHECK(s.name != "projector");
+    CHECK_THROWS_AS(worker.delete_subscription("projector"), InvalidArgument);
+    CHECK(ids(run(worker, "projector")) == log);
+  }
+
+  SECTION("unknown or malformed names are InvalidArgument") {
+    CHECK_THROWS_AS(worker.reset_subscription("nosuch", StartFrom::kBeginning), InvalidArgument);
+    CHECK_THROWS_AS(worker.delete_subscription("nosuch"), InvalidArgument);
+    CHECK_THROWS_AS(worker.reset_subscription("x'; --", StartFrom::kBeginning), InvalidArgument);
+    CHECK_THROWS_AS(run(worker, "x'; drop table meowmx.events; --"), InvalidArgument);
+    CHECK_THROWS_AS(run(worker, ""), InvalidArgument);
+    CHECK(writer.subscription_status().size() == 1);
+  }
+}
+
+TEST_CASE("one Client can run subscriptions with different filters one after the other") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  save_mixed(writer);
+
+  CHECK(ids(run(worker, "everything")) == log_ids(writer));
+  auto options = until_caught_up();
+  options.categories = {"invoice"};
+  CHECK(ids(run(worker, "invoices", options)) == log_ids(writer, {"invoice"}));
+  options.categories = {};
+  options.group_size = 2;
+  const auto member0 = run(worker, "halves", options);
+  options.group_member = 1;
+  const auto member1 = run(worker, "halves", options);
+  CHECK(member0.size() + member1.size() == log_ids(writer).size());
+  CHECK(ids(run(worker, "everything-again")) == log_ids(writer));
+}
+
+namespace {
+
+// Makes `target` the next transaction id the cluster hands out, by using up
+// ids in subtransactions (each insert in a BEGIN ... EXCEPTION block takes one).
+void advance_transaction_ids_to(pqxx::connection_base& connection, std::uint64_t target) {
+  pqxx::nontransaction tx(connection);
+  tx.exec0("CREATE TEMP TABLE IF NOT EXISTS burn (i integer)");
+  for (;;) {
+    const auto next = tx.exec1("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")[0].as<std::uint64_t>();
+    if (next >= target) return;
+    const std::uint64_t subtransactions = target - next - 1;  // the DO block's own id is the +1
+    if (subtransactions == 0) {
+      tx.exec0("SELECT pg_current_xact_id()");
+      continue;
+    }
+    tx.exec0("DO $$ BEGIN FOR i IN 1.." + std::to_string(subtransactions) +
+             " LOOP BEGIN INSERT INTO burn VALUES (i); EXCEPTION WHEN division_by_zero THEN NULL; END;"
+             " END LOOP; END $$");
+  }
+}
+
+std::uint64_t next_power_of_ten_after(std::uint64_t value) {
+  std::uint64_t power = 10;
+  while (power <= value) power *= 10;
+  return power;
+}
+
+}  // namespace
+
+TEST_CASE("events whose transaction ids straddle a power of ten come in numeric (tx_id, id) order, once") {
+  // Transaction ids are compared as numbers: 999 < 1000. Ordering them as
+  // text ("1000" < "999") would hand a page over out of order, and paging on
+  // from its last position would repeat or skip events.
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  pqxx::connection burner(dsn);
+  std::uint64_t next = 0;
+  {
+    pqxx::nontransaction tx(burner);
+    next = tx.exec1("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")[0].as<std::uint64_t>();
+  }
+  const std::uint64_t power = next_power_of_ten_after(next + 50);
+  advance_transaction_ids_to(burner, power - 3);
+  std::vector<RecordedEvent> saved;
+  for (int i = 0; i < 6; ++i) {
+    const auto events = writer.save("order", "o" + std::to_string(i), numbered(1 + i % 2), 0);
+    saved.insert(saved.end(), events.begin(), events.end());
+  }
+  INFO("transaction ids from " << saved.front().tx_id << " to " << saved.back().tx_id);
+  REQUIRE(saved.front().tx_id < power);
+  REQUIRE(saved.back().tx_id >= power);
+  const auto log = log_ids(writer);
+  REQUIRE(log == ids(saved));
+
+  // A subscription, in batches that cross the boundary.
+  auto subscription = until_caught_up();
+  subscription.batch_size = 4;
+  Recorder recorder;
+  worker.subscribe("straddling", subscription, recorder.handler());
+  CHECK(ids(recorder.events()) == log);
+  check_strictly_increasing(recorder.events());
+  CHECK(status_of(writer, "straddling").checkpoint == saved.back().position().to_string());
+  CHECK(status_of(writer, "straddling").delivered == static_cast<std::int64_t>(log.size()));
+
+  // Client::read, page by page.
+  std::vector<RecordedEvent> read;
+  ReadOptions paging;
+  paging.limit = 2;
+  for (int pages = 0; pages < 20; ++pages) {
+    const auto page = worker.read(paging);
+    if (page.empty()) break;
+    read.insert(read.end(), page.begin(), page.end());
+    paging.after = page.back().position();
+  }
+  CHECK(ids(read) == log);
+}
