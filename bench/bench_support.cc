@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 
@@ -212,7 +213,9 @@ void report_slot(std::string_view case_name, int slot, Side side, const Tally& t
 }
 
 void print_bench_line(std::string_view name, double ours, double raw, int decimals) {
-  const double ratio = raw > 0 ? ours / raw : 0;
+  // No ratio to a raw side that took no time or did nothing; a latency can
+  // measure zero or a hair below (see README.md).
+  const double ratio = raw > 0 ? ours / raw : std::numeric_limits<double>::quiet_NaN();
   std::printf("BENCH %.*s ours=%.*f raw=%.*f ratio=%.3f\n", static_cast<int>(name.size()),
               name.data(), decimals, ours, decimals, raw, ratio);
   std::fflush(stdout);

@@ -179,7 +179,8 @@ class Stopwatch {
 void report_slot(std::string_view case_name, int slot, Side side, const Tally& tally);
 
 // `BENCH <name> ours=<ours> raw=<raw> ratio=<ours/raw>` on stdout, with
-// `decimals` digits after the point for ours and raw.
+// `decimals` digits after the point for ours and raw; ratio=nan when raw is
+// not above zero.
 void print_bench_line(std::string_view name, double ours, double raw, int decimals);
 // The same for two throughput tallies, in events per second.
 void print_bench_line(std::string_view name, const Tally& ours, const Tally& raw);

@@ -3,6 +3,7 @@
 #define MEOWMX_MEOWMX_H_
 
 #include "meowmx/aggregate.h"
+#include "meowmx/change_capture.h"
 #include "meowmx/client.h"
 #include "meowmx/dev_cluster.h"
 #include "meowmx/error.h"
@@ -10,5 +11,6 @@
 #include "meowmx/expected_version.h"
 #include "meowmx/options.h"
 #include "meowmx/position.h"
+#include "meowmx/subscription.h"
 
 #endif  // MEOWMX_MEOWMX_H_

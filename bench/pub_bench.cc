@@ -1,0 +1,191 @@
+// pub_bench: change capture throughput of meowmx's logical decoding source
+// next to PostgreSQL's own pg_recvlogical reading the same WAL with the same
+// plugin (pgoutput, proto_version 1, the same publication) in the same run.
+//
+// It starts a throwaway cluster, writes the changes once, then lets each
+// reader consume its own slot from the start: meowmx delivers every change
+// to a null sink (a receiver that counts keys), pg_recvlogical writes the raw
+// stream to /dev/null. The runs go in ABBA order (raw, ours, ours, raw, ...),
+// each on a fresh slot, because a later reader of the same WAL tends to be
+// faster; each side's rate is its total changes over its total time. Prints
+//   BENCH pub_pgoutput ours=<changes/s> raw=<changes/s> ratio=<ours/raw>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <libpq-fe.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "meowmx/meowmx.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kTransactions = 400;
+constexpr int kRowsPerTransaction = 500;
+constexpr long kChanges = static_cast<long>(kTransactions) * kRowsPerTransaction;
+constexpr int kRounds = 4;  // runs per side, in ABBA order
+
+// Plain libpq for the set-up, as the other benchmarks do.
+void exec(PGconn* connection, const std::string& sql) {
+  PGresult* result = PQexec(connection, sql.c_str());
+  const auto status = PQresultStatus(result);
+  const std::string error = PQresultErrorMessage(result);
+  PQclear(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw meowmx::Error("bench set-up: " + error);
+}
+
+std::string query_value(PGconn* connection, const std::string& sql) {
+  PGresult* result = PQexec(connection, sql.c_str());
+  if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+    const std::string error = PQresultErrorMessage(result);
+    PQclear(result);
+    throw meowmx::Error("bench query: " + error);
+  }
+  std::string value = PQgetvalue(result, 0, 0);
+  PQclear(result);
+  return value;
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// CPU seconds used so far by this process (RUSAGE_SELF) or its waited-for
+// children (RUSAGE_CHILDREN): the client's own cost beside the server's.
+double cpu_seconds(int who) {
+  rusage usage{};
+  getrusage(who, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+void report_client_cpu(const char* side, double cpu) {
+  std::fprintf(stderr, "  %s: client CPU %.2f us per change\n", side, cpu * 1e6 / static_cast<double>(kChanges));
+}
+
+// changes/s of meowmx's pub with --once semantics and a counting sink.
+double run_ours(const std::string& dsn, const std::string& slot) {
+  meowmx::SignalBus bus;
+  long delivered = 0;
+  meowmx::ScopedConnection counter =
+      bus.signal("bench_write").connect([&delivered](const nlohmann::json&) { ++delivered; });
+  meowmx::PubOptions options;
+  options.dsn = dsn;
+  options.tables = {"bench"};
+  options.slot = slot;
+  options.publication = "bench_pub";
+  options.once = true;
+  meowmx::Pub pub(options, bus);
+  const auto start = Clock::now();
+  const double cpu = cpu_seconds(RUSAGE_SELF);
+  pub.run();
+  const double elapsed = seconds_since(start);
+  report_client_cpu("meowmx", cpu_seconds(RUSAGE_SELF) - cpu);
+  if (delivered != kChanges) {
+    throw meowmx::Error("meowmx delivered " + std::to_string(delivered) + " of " + std::to_string(kChanges));
+  }
+  return static_cast<double>(kChanges) / elapsed;
+}
+
+// changes/s of pg_recvlogical streaming the slot up to `end_lsn`.
+double run_raw(const fs::path& bin, const std::string& dsn, const std::string& slot, const std::string& end_lsn) {
+  const std::string program = (bin / "pg_recvlogical").string();
+  std::vector<std::string> args = {program, "-d", dsn, "--slot", slot, "--start", "--no-loop",
+                                   "-o", "proto_version=1", "-o", "publication_names=bench_pub",
+                                   "--endpos", end_lsn, "-F", "0", "-f", "/dev/null"};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const auto start = Clock::now();
+  const double cpu = cpu_seconds(RUSAGE_CHILDREN);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    throw meowmx::Error("cannot run " + program);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const double elapsed = seconds_since(start);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw meowmx::Error("pg_recvlogical failed");
+  report_client_cpu("pg_recvlogical", cpu_seconds(RUSAGE_CHILDREN) - cpu);
+  return static_cast<double>(kChanges) / elapsed;
+}
+
+}  // namespace
+
+int main() {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("pub_bench"));
+  spdlog::set_level(spdlog::level::warn);
+  std::string root = (fs::temp_directory_path() / "meowmx-pub-bench-XXXXXX").string();
+  if (!mkdtemp(root.data())) {
+    std::fprintf(stderr, "pub_bench: cannot create a temp dir\n");
+    return 1;
+  }
+  // The server may run as the postgres user, which must reach the data dir.
+  fs::permissions(root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  int exit_code = 0;
+  try {
+    meowmx::DevClusterOptions cluster_options;
+    cluster_options.dir = fs::path(root) / "pg";
+    cluster_options.stop_on_destroy = true;
+    cluster_options.settings = {"fsync = off", "synchronous_commit = off", "full_page_writes = off"};
+    meowmx::DevCluster cluster(cluster_options);
+    cluster.start();
+    const std::string dsn = cluster.url();
+
+    PGconn* connection = PQconnectdb(dsn.c_str());
+    if (PQstatus(connection) != CONNECTION_OK) throw meowmx::ConnectionError("bench: cannot connect");
+    exec(connection, "CREATE TABLE bench (id bigint PRIMARY KEY, account int NOT NULL, note text NOT NULL)");
+    exec(connection, "CREATE PUBLICATION bench_pub FOR TABLE bench");
+    for (int run = 0; run < kRounds; ++run) {
+      for (const char* side : {"ours", "raw"}) {
+        exec(connection, "SELECT pg_create_logical_replication_slot('bench_" + std::string(side) + "_" +
+                             std::to_string(run) + "', 'pgoutput')");
+      }
+    }
+    for (int t = 0; t < kTransactions; ++t) {
+      const long first = static_cast<long>(t) * kRowsPerTransaction + 1;
+      exec(connection, "INSERT INTO bench SELECT i, i % 1000, 'note ' || i FROM generate_series(" +
+                           std::to_string(first) + ", " + std::to_string(first + kRowsPerTransaction - 1) + ") i");
+    }
+    const std::string end_lsn = query_value(connection, "SELECT pg_current_wal_insert_lsn()::text");
+    PQfinish(connection);
+
+    const fs::path bin = meowmx::DevCluster::find_bin_dir();
+    double ours_seconds = 0;
+    double raw_seconds = 0;
+    int ours_runs = 0;
+    int raw_runs = 0;
+    auto run_side = [&](bool raw_side) {
+      const double rate = raw_side ? run_raw(bin, dsn, "bench_raw_" + std::to_string(raw_runs++), end_lsn)
+                                   : run_ours(dsn, "bench_ours_" + std::to_string(ours_runs++));
+      (raw_side ? raw_seconds : ours_seconds) += static_cast<double>(kChanges) / rate;
+      std::fprintf(stderr, "%s: %.0f changes/s\n", raw_side ? "pg_recvlogical" : "meowmx", rate);
+    };
+    for (int pair = 0; pair < kRounds / 2; ++pair) {
+      for (bool raw_side : {true, false, false, true}) run_side(raw_side);
+    }
+    const double ours = static_cast<double>(kChanges) * ours_runs / ours_seconds;
+    const double raw = static_cast<double>(kChanges) * raw_runs / raw_seconds;
+    std::printf("BENCH pub_pgoutput ours=%.0f raw=%.0f ratio=%.2f\n", ours, raw, ours / raw);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pub_bench: %s\n", e.what());
+    exit_code = 1;
+  }
+  std::error_code ignored;
+  fs::remove_all(root, ignored);
+  return exit_code;
+}
