@@ -55,6 +55,7 @@ test: deps build
 # Install, build, run the benchmarks
 bench: deps build
     {{build_dir}}/bench/meowmx_bench
+    {{build_dir}}/bench/pub_bench
 
 # Stop the dev cluster started by `demo` (its data stays in dev_dir)
 dev-db-stop:
