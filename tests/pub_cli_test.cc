@@ -31,6 +31,8 @@
 
 #include "meowmx/meowmx.h"
 #include "support/cli_runner.h"
+#include "support/polling.h"
+#include "support/sql.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
@@ -39,6 +41,10 @@ using namespace std::chrono_literals;
 using testing::CliResult;
 
 namespace {
+
+using testing::eventually;
+using testing::query_value;
+using testing::sql;
 
 // meepo's example (its package page): the SQL and the events it produces.
 const std::vector<std::string> kMeepoSql = {
@@ -55,26 +61,6 @@ const std::vector<std::string> kMeepoEvents = {
     "test_update 2", "test_update 2", "test_update 3", "test_update 4", "test_delete 2",
     "test_delete 3", "test_delete 4", "test_delete 1",
 };
-
-void sql(const std::string& dsn, const std::string& statements) {
-  pqxx::connection connection(dsn);
-  pqxx::nontransaction(connection).exec(statements);
-}
-
-template <typename T = std::string>
-T query_value(const std::string& dsn, const std::string& query) {
-  pqxx::connection connection(dsn);
-  return pqxx::nontransaction(connection).exec1(query)[0].as<T>();
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 std::string unique_slot() {
   static std::atomic<int> counter{0};

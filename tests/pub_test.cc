@@ -14,6 +14,8 @@
 #include <pqxx/pqxx>
 
 #include "meowmx/meowmx.h"
+#include "support/polling.h"
+#include "support/sql.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
@@ -22,26 +24,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-void sql(const std::string& dsn, const std::string& statements) {
-  pqxx::connection connection(dsn);
-  pqxx::nontransaction(connection).exec(statements);
-}
-
-template <typename T = std::string>
-T query_value(const std::string& dsn, const std::string& query) {
-  pqxx::connection connection(dsn);
-  return pqxx::nontransaction(connection).exec1(query)[0].as<T>();
-}
-
-// Polls `condition` until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using testing::eventually;
+using testing::query_value;
+using testing::sql;
 
 // Slots belong to the cluster, not the database: each test takes its own name.
 std::string unique_slot() {

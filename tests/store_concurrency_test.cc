@@ -16,6 +16,7 @@
 #include <pqxx/pqxx>
 
 #include "meowmx/meowmx.h"
+#include "support/events.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
@@ -23,14 +24,10 @@ using nlohmann::json;
 
 namespace {
 
+using testing::connect;
+
 constexpr int kThreads = 16;
 constexpr const char* kOrderId = "0b5e7f5c-6a2e-4c1b-9a47-3d1c2e8f9a10";
-
-Client connect(const std::string& dsn) {
-  ClientOptions options;
-  options.dsn = dsn;
-  return Client(options);
-}
 
 // One connected Client per thread, made before the race starts.
 std::vector<Client> connect_clients(const std::string& dsn, int count) {

@@ -15,6 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "meowmx/meowmx.h"
+#include "support/events.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
@@ -22,22 +23,11 @@ using nlohmann::json;
 
 namespace {
 
-Client connect(const std::string& dsn) {
-  ClientOptions options;
-  options.dsn = dsn;
-  return Client(options);
-}
-
-// Text ids keep these tests readable.
-std::string fresh_database() {
-  return testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kText});
-}
-
-std::vector<NewEvent> numbered_events(int n) {
-  std::vector<NewEvent> events;
-  for (int i = 0; i < n; ++i) events.push_back(NewEvent{"Numbered", {{"n", i}}, nullptr, std::nullopt});
-  return events;
-}
+using testing::connect;
+using testing::ids;
+using testing::numbered_events;
+using testing::text_database;
+using testing::write_in_open_transaction;
 
 ReadOptions read_options(Position after, std::int64_t limit = 1000, std::vector<std::string> categories = {}) {
   ReadOptions options;
@@ -45,12 +35,6 @@ ReadOptions read_options(Position after, std::int64_t limit = 1000, std::vector<
   options.limit = limit;
   options.categories = std::move(categories);
   return options;
-}
-
-std::vector<std::int64_t> ids(const std::vector<RecordedEvent>& events) {
-  std::vector<std::int64_t> out;
-  for (const auto& e : events) out.push_back(e.id);
-  return out;
 }
 
 // Pages from options.after until a page comes back empty, checking each page
@@ -147,21 +131,6 @@ void check_strictly_increasing_positions(const std::vector<RecordedEvent>& event
   }
 }
 
-// Writes `count` events of (type, id) inside `tx` as a save would (aggregate
-// row and event rows), leaving the commit to the caller.
-void write_in_open_transaction(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
-                               int count) {
-  tx.exec_params0(
-      "INSERT INTO meowmx.aggregates (aggregate_type, aggregate_id, version)"
-      " VALUES ($1, $2::meowmx.aggregate_id, $3::bigint)",
-      type, id, count);
-  tx.exec_params0(
-      "INSERT INTO meowmx.events (aggregate_type, aggregate_id, version, event_type, json)"
-      " SELECT $1, $2::meowmx.aggregate_id, v, 'Held', jsonb_build_object('n', v)"
-      " FROM generate_series(0::bigint, $3::bigint - 1) AS v",
-      type, id, count);
-}
-
 std::vector<std::string> types_of(const std::vector<RecordedEvent>& events) {
   std::vector<std::string> out;
   for (const auto& e : events) out.push_back(e.aggregate_type);
@@ -178,7 +147,7 @@ std::string describe(const std::vector<RecordedEvent>& events) {
 }  // namespace
 
 TEST_CASE("read pages through the whole log by position") {
-  Client client = connect(fresh_database());
+  Client client = connect(text_database());
   std::vector<RecordedEvent> written;
   const auto save = [&](const std::string& type, const std::string& id, int n) {
     const auto saved = client.save(type, id, numbered_events(n), ExpectedVersion::any());
@@ -206,7 +175,7 @@ TEST_CASE("read pages through the whole log by position") {
 }
 
 TEST_CASE("read orders by transaction id as a number, also where its digits grow (9999 -> 10000)") {
-  Client client = connect(fresh_database());
+  Client client = connect(text_database());
   const auto power = approach_power_of_ten(client, 4);
   std::vector<RecordedEvent> written;
   for (int i = 0; i < 10; ++i) {  // one transaction each
@@ -234,7 +203,7 @@ TEST_CASE("read orders by transaction id as a number, also where its digits grow
 }
 
 TEST_CASE("read by category returns only those aggregate types, in log order") {
-  Client client = connect(fresh_database());
+  Client client = connect(text_database());
   for (int round = 0; round < 3; ++round) {
     client.save("order", "o" + std::to_string(round), numbered_events(2), 0);
     client.save("invoice", "i" + std::to_string(round), numbered_events(1), 0);
@@ -281,7 +250,7 @@ TEST_CASE("Position prints and parses as tx_id:id") {
 }
 
 TEST_CASE("an open transaction holds back later commits until it finishes; nothing is skipped or repeated") {
-  const std::string dsn = fresh_database();
+  const std::string dsn = text_database();
   Client reader = connect(dsn);
   Client writer = connect(dsn);
   Client holder = connect(dsn);  // its connection hosts the long transaction
@@ -354,7 +323,7 @@ TEST_CASE("an open transaction holds back later commits until it finishes; nothi
 TEST_CASE("a reader paging while many writers commit sees every event exactly once, in order") {
   constexpr int kWriters = 4;
   constexpr int kSavesPerWriter = 40;
-  const std::string dsn = fresh_database();
+  const std::string dsn = text_database();
   std::vector<Client> writers;
   for (int i = 0; i < kWriters; ++i) writers.push_back(connect(dsn));
   Client reader = connect(dsn);

@@ -18,12 +18,15 @@
 #include <pqxx/pqxx>
 
 #include "meowmx/meowmx.h"
+#include "support/events.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
 using nlohmann::json;
 
 namespace {
+
+using testing::numbered_events;
 
 constexpr const char* kOrderId = "0b5e7f5c-6a2e-4c1b-9a47-3d1c2e8f9a10";
 constexpr const char* kOtherOrderId = "1c6f8a6d-7b3f-4d2c-8b58-4e2d3f9a0b21";
@@ -45,13 +48,6 @@ std::string fresh_database(AggregateIdType id_type) {
 NewEvent event(std::string type, json data = json::object(), json metadata = nullptr,
                std::optional<std::string> event_id = std::nullopt) {
   return NewEvent{std::move(type), std::move(data), std::move(metadata), std::move(event_id)};
-}
-
-// n events "Numbered" {"n": first..first+n-1}.
-std::vector<NewEvent> numbered_events(int n, int first = 0) {
-  std::vector<NewEvent> events;
-  for (int i = first; i < first + n; ++i) events.push_back(event("Numbered", {{"n", i}}));
-  return events;
 }
 
 std::vector<std::int64_t> versions(const std::vector<RecordedEvent>& events) {

@@ -19,6 +19,7 @@
 
 #include "meowmx/meowmx.h"
 #include "support/cli_runner.h"
+#include "support/events.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
@@ -27,23 +28,14 @@ using testing::CliResult;
 
 namespace {
 
+using testing::connect;
+using testing::numbered_events;
+
 constexpr const char* kHostile = "x'; drop table meowmx.events; --";
 
 CliResult meowmx_at(const std::string& dsn, std::vector<std::string> args) {
   args.insert(args.begin(), {"--dsn", dsn});
   return testing::run_cli(args);
-}
-
-Client connect(const std::string& dsn) {
-  ClientOptions options;
-  options.dsn = dsn;
-  return Client(options);
-}
-
-std::vector<NewEvent> numbered(int count) {
-  std::vector<NewEvent> events;
-  for (int i = 0; i < count; ++i) events.push_back(NewEvent{"Numbered", {{"n", i}}, nullptr, std::nullopt});
-  return events;
 }
 
 // A database with a few events over two types; returns their ids in log order.
@@ -67,9 +59,9 @@ struct Store {
 };
 
 void save_some(Client& writer) {
-  writer.save("order", "o1", numbered(3), 0);
-  writer.save("invoice", "i1", numbered(2), 0);
-  writer.save("order", "o2", numbered(1), 0);
+  writer.save("order", "o1", numbered_events(3), 0);
+  writer.save("invoice", "i1", numbered_events(2), 0);
+  writer.save("order", "o2", numbered_events(1), 0);
 }
 
 // The error is one line, "meowmx: error: ...", the last on stderr (log
@@ -166,7 +158,7 @@ TEST_CASE("cli: sub --until-caught-up prints each event once as a JSON line and 
   CHECK(first.at(0).at("metadata").is_null());
 
   CHECK(sub_lines(store.dsn, {"printer", "--until-caught-up"}).empty());
-  const auto later = store.writer.save("order", "o3", numbered(2), 0);
+  const auto later = store.writer.save("order", "o3", numbered_events(2), 0);
   CHECK(ids(sub_lines(store.dsn, {"printer", "--until-caught-up"})) ==
         std::vector<std::int64_t>{later[0].id, later[1].id});
 
@@ -186,7 +178,7 @@ TEST_CASE("cli: sub --until-caught-up prints each event once as a JSON line and 
 
   SECTION("--from now") {
     CHECK(sub_lines(store.dsn, {"fresh", "--from", "now", "--until-caught-up"}).empty());
-    const auto newer = store.writer.save("invoice", "i9", numbered(1), 0);
+    const auto newer = store.writer.save("invoice", "i9", numbered_events(1), 0);
     CHECK(ids(sub_lines(store.dsn, {"fresh", "--until-caught-up"})) == std::vector<std::int64_t>{newer[0].id});
   }
 }
@@ -246,7 +238,7 @@ TEST_CASE("cli: status shows each subscription as a table or as JSON lines") {
   save_some(store.writer);
   sub_lines(store.dsn, {"printer", "--until-caught-up"});
   sub_lines(store.dsn, {"orders", "--category", "order", "--until-caught-up"});
-  store.writer.save("order", "o9", numbered(2), 0);
+  store.writer.save("order", "o9", numbered_events(2), 0);
 
   const auto table = meowmx_at(store.dsn, {"status"});
   INFO(table.out);
@@ -297,7 +289,7 @@ TEST_CASE("cli: status shows each subscription as a table or as JSON lines") {
     pqxx::connection holder(store.dsn);
     pqxx::work held(holder);
     held.exec("SELECT pg_current_xact_id()");
-    store.writer.save("invoice", "i7", numbered(1), 0);
+    store.writer.save("invoice", "i7", numbered_events(1), 0);
 
     const auto held_line = status_of(store.dsn, "printer");
     CHECK(held_line.at("held_back") == 1);

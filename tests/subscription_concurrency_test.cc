@@ -21,7 +21,10 @@
 #include <pqxx/pqxx>
 
 #include "meowmx/meowmx.h"
+#include "support/events.h"
+#include "support/polling.h"
 #include "support/test_cluster.h"
+#include "support/worker_thread.h"
 
 using namespace meowmx;
 using namespace std::chrono_literals;
@@ -29,22 +32,13 @@ using nlohmann::json;
 
 namespace {
 
-Client connect(const std::string& dsn, const std::string& application_name = "meowmx") {
-  ClientOptions options;
-  options.dsn = dsn;
-  options.application_name = application_name;
-  return Client(options);
-}
-
-std::string text_database() {
-  return testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kText});
-}
-
-std::vector<NewEvent> numbered(int count) {
-  std::vector<NewEvent> events;
-  for (int i = 0; i < count; ++i) events.push_back(NewEvent{"Happened", {{"n", i}}, nullptr, std::nullopt});
-  return events;
-}
+using testing::connect;
+using testing::ids;
+using testing::numbered_events;
+using testing::text_database;
+using testing::wait_until;
+using testing::WorkerThread;
+using testing::write_in_open_transaction;
 
 SubscriptionOptions until_caught_up() {
   SubscriptionOptions options;
@@ -58,12 +52,6 @@ std::vector<RecordedEvent> run(Client& client, const std::string& name, Subscrip
   client.subscribe(name, options, [&](const std::vector<RecordedEvent>& batch, pqxx::work&) {
     out.insert(out.end(), batch.begin(), batch.end());
   });
-  return out;
-}
-
-std::vector<std::int64_t> ids(const std::vector<RecordedEvent>& events) {
-  std::vector<std::int64_t> out;
-  for (const auto& e : events) out.push_back(e.id);
   return out;
 }
 
@@ -88,31 +76,6 @@ SubscriptionStatus status_of(Client& client, const std::string& name, int member
   }
   FAIL("no status row for subscription " << name << " member " << member);
   return {};
-}
-
-// Writes `count` events of (type, id) inside `tx` as a save would (aggregate
-// row and event rows), leaving the commit to the caller.
-void write_in_open_transaction(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
-                               int count) {
-  tx.exec_params0(
-      "INSERT INTO meowmx.aggregates (aggregate_type, aggregate_id, version)"
-      " VALUES ($1, $2::meowmx.aggregate_id, $3::bigint)",
-      type, id, count);
-  tx.exec_params0(
-      "INSERT INTO meowmx.events (aggregate_type, aggregate_id, version, event_type, json)"
-      " SELECT $1, $2::meowmx.aggregate_id, v, 'Held', jsonb_build_object('n', v)"
-      " FROM generate_series(0::bigint, $3::bigint - 1) AS v",
-      type, id, count);
-}
-
-// Polls `done` every few milliseconds; fails the test after `timeout`.
-template <typename Predicate>
-void wait_until(const std::string& what, std::chrono::milliseconds timeout, Predicate done) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("timed out waiting until " << what);
-    std::this_thread::sleep_for(5ms);
-  }
 }
 
 // A read model with the worker that wrote each row and the order of writing.
@@ -144,41 +107,6 @@ std::vector<std::int64_t> read_model_ids(pqxx::connection_base& connection) {
   return out;
 }
 
-// Client::subscribe() on a thread of its own until stop() (or until caught up
-// when the options say so).
-class WorkerThread {
- public:
-  WorkerThread(const std::string& dsn, const std::string& name, SubscriptionOptions options, BatchHandler handler,
-               const std::string& application_name = "meowmx")
-      : client_(connect(dsn, application_name)) {
-    thread_ = std::jthread([this, name, options, handler](std::stop_token stop) {
-      try {
-        client_.subscribe(name, options, handler, stop);
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-      finished_ = true;
-    });
-  }
-  // Asks the worker to stop, waits for it, and rethrows what it threw.
-  void stop() {
-    thread_.request_stop();
-    if (thread_.joinable()) thread_.join();
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-  }
-  // A worker must not have died while the test expects it to run.
-  void check_running() const {
-    if (finished_ && error_) std::rethrow_exception(error_);
-    REQUIRE_FALSE(finished_);
-  }
-
- private:
-  Client client_;
-  std::exception_ptr error_;
-  std::atomic<bool> finished_{false};
-  std::jthread thread_;  // last: stopped and joined before the rest is destroyed
-};
-
 // The server's clock, to compare with pg_stat_activity timestamps.
 std::string server_now(pqxx::connection_base& connection) {
   pqxx::nontransaction tx(connection);
@@ -209,13 +137,13 @@ TEST_CASE("an open transaction holds delivery back; once it ends every event com
   Client writer = connect(dsn);
   Client worker = connect(dsn);
   pqxx::connection holder(dsn);  // hosts the long transaction
-  const auto early = writer.save("early", "e1", numbered(2), 0);
+  const auto early = writer.save("early", "e1", numbered_events(2), 0);
   REQUIRE(ids(run(worker, "gap-free")) == ids(early));
 
   SECTION("a transaction that took its id first and commits last") {
     pqxx::work held(holder);
     held.exec("SELECT pg_current_xact_id()");
-    const auto later = writer.save("later", "l1", numbered(3), 0);  // committed, newer id
+    const auto later = writer.save("later", "l1", numbered_events(3), 0);  // committed, newer id
     write_in_open_transaction(held, "held", "h1", 2);
 
     CHECK(run(worker, "gap-free").empty());
@@ -243,7 +171,7 @@ TEST_CASE("an open transaction holds delivery back; once it ends every event com
   SECTION("a transaction that began first but writes after a later commit") {
     pqxx::work held(holder);
     held.exec("SELECT 1");  // open, but no transaction id yet
-    const auto later = writer.save("later", "l1", numbered(3), 0);
+    const auto later = writer.save("later", "l1", numbered_events(3), 0);
     write_in_open_transaction(held, "held", "h1", 2);  // its id is now above the later commit's
 
     CHECK(ids(run(worker, "gap-free")) == ids(later));  // sorts before the held writes: deliverable
@@ -257,7 +185,7 @@ TEST_CASE("an open transaction holds delivery back; once it ends every event com
   SECTION("a transaction that holds an id but writes no event holds delivery back too") {
     pqxx::work held(holder);
     held.exec("SELECT pg_current_xact_id()");
-    const auto later = writer.save("later", "l1", numbered(3), 0);
+    const auto later = writer.save("later", "l1", numbered_events(3), 0);
     CHECK(run(worker, "gap-free").empty());
     CHECK(status_of(writer, "gap-free").held_back == 3);
     CHECK(writer.horizon_holders().at(0).pid == holder.backendpid());
@@ -269,7 +197,7 @@ TEST_CASE("an open transaction holds delivery back; once it ends every event com
     {
       pqxx::work held(holder);
       write_in_open_transaction(held, "held", "h1", 2);
-      writer.save("later", "l1", numbered(3), 0);
+      writer.save("later", "l1", numbered_events(3), 0);
       CHECK(run(worker, "gap-free").empty());
       CHECK(status_of(writer, "gap-free").held_back == 3);
       held.abort();
@@ -292,14 +220,14 @@ TEST_CASE("a running worker waits behind an open transaction, then delivers ever
   options.batch_size = 3;
   WorkerThread worker(dsn, "live", options, read_model_writer("w"), "live-worker");
 
-  writer.save("early", "e1", numbered(2), 0);
+  writer.save("early", "e1", numbered_events(2), 0);
   wait_until("the early events are delivered", 10s, [&] { return read_model_count(probe) == 2; });
 
   pqxx::connection holder(dsn);
   pqxx::work held(holder);
   held.exec("SELECT pg_current_xact_id()");
-  writer.save("later", "l1", numbered(3), 0);
-  writer.save("later", "l2", numbered(2), 0);
+  writer.save("later", "l1", numbered_events(3), 0);
+  writer.save("later", "l2", numbered_events(2), 0);
   write_in_open_transaction(held, "held", "h1", 2);
   wait_until("status shows the later events held back", 10s,
              [&] { return status_of(writer, "live").held_back == 5; });
@@ -340,7 +268,7 @@ TEST_CASE("two workers of one subscription deliver every event once; when one st
   int saved = 0;
   for (int i = 0; i < 40; ++i) {
     const int count = 1 + i % 3;
-    writer.save("order", "o" + std::to_string(i % 7), numbered(count), ExpectedVersion::any());
+    writer.save("order", "o" + std::to_string(i % 7), numbered_events(count), ExpectedVersion::any());
     saved += count;
     if (i % 10 == 9) std::this_thread::sleep_for(20ms);  // spread the writes over a few worker rounds
   }
@@ -353,7 +281,7 @@ TEST_CASE("two workers of one subscription deliver every event once; when one st
   a.stop();
   int more = 0;
   for (int i = 0; i < 10; ++i) {
-    writer.save("invoice", "i" + std::to_string(i), numbered(2), 0);
+    writer.save("invoice", "i" + std::to_string(i), numbered_events(2), 0);
     more += 2;
   }
   wait_until("worker b delivers what came after a stopped", 20s, [&] {
@@ -382,7 +310,7 @@ TEST_CASE("consumer group members split the aggregates between them and deliver 
   }
   int saved = 0;
   for (int i = 0; i < 30; ++i) {
-    writer.save(i % 2 ? "order" : "invoice", "agg-" + std::to_string(i), numbered(1 + i % 3), 0);
+    writer.save(i % 2 ? "order" : "invoice", "agg-" + std::to_string(i), numbered_events(1 + i % 3), 0);
     saved += 1 + i % 3;
   }
 
@@ -444,7 +372,7 @@ TEST_CASE("consumer group members split the aggregates between them and deliver 
   CHECK(delivered == saved);
 
   SECTION("later events go to the right members too") {
-    for (int i = 0; i < 30; ++i) writer.save("order", "new-" + std::to_string(i), numbered(1), 0);
+    for (int i = 0; i < 30; ++i) writer.save("order", "new-" + std::to_string(i), numbered_events(1), 0);
     run_members(3);
     CHECK(read_model_count(probe) == saved + 30);
     CHECK(tx.exec1("SELECT count(*) FROM read_model WHERE member <> meowmx.group_member_of(aggregate_id, 3)")[0]
@@ -491,7 +419,7 @@ TEST_CASE("a NOTIFY from a writing transaction wakes an idle worker long before 
   options.max_sleep = 10s;
   WorkerThread worker(dsn, "wake-up", options, read_model_writer("w"), "wake-up-worker");
 
-  writer.save("order", "o1", numbered(1), 0);
+  writer.save("order", "o1", numbered_events(1), 0);
   wait_until("the first event is delivered", 10s, [&] { return read_model_count(probe) == 1; });
 
   // Idle polls back off 10 ms, 20 ms, ... up to max_sleep. Once the worker's
@@ -505,7 +433,7 @@ TEST_CASE("a NOTIFY from a writing transaction wakes an idle worker long before 
                .as<int>() == 1;
   });
   const auto committed = std::chrono::steady_clock::now();
-  writer.save("order", "o2", numbered(1), 0);
+  writer.save("order", "o2", numbered_events(1), 0);
   wait_until("the second event is delivered", 15s, [&] { return read_model_count(probe) == 2; });
   const auto latency = std::chrono::steady_clock::now() - committed;
   CHECK(latency < 2s);
@@ -527,7 +455,7 @@ TEST_CASE("under contention on one aggregate, (tx_id, id) order keeps each aggre
       threads.emplace_back([&, t] {
         try {
           Client client = connect(dsn);
-          for (int i = 0; i < kSaves; ++i) client.save("hot", "h1", numbered(1 + i % 2), ExpectedVersion::any());
+          for (int i = 0; i < kSaves; ++i) client.save("hot", "h1", numbered_events(1 + i % 2), ExpectedVersion::any());
         } catch (...) {
           errors[static_cast<std::size_t>(t)] = std::current_exception();
         }

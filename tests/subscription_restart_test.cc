@@ -16,33 +16,20 @@
 #include <pqxx/pqxx>
 
 #include "meowmx/meowmx.h"
+#include "support/events.h"
+#include "support/polling.h"
 #include "support/test_cluster.h"
+#include "support/worker_thread.h"
 
 using namespace meowmx;
 using namespace std::chrono_literals;
 
 namespace {
 
-Client connect(const std::string& dsn) {
-  ClientOptions options;
-  options.dsn = dsn;
-  return Client(options);
-}
-
-std::vector<NewEvent> numbered(int count) {
-  std::vector<NewEvent> events;
-  for (int i = 0; i < count; ++i) events.push_back(NewEvent{"Happened", {{"n", i}}, nullptr, std::nullopt});
-  return events;
-}
-
-template <typename Predicate>
-void wait_until(const std::string& what, std::chrono::milliseconds timeout, Predicate done) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("timed out waiting until " << what);
-    std::this_thread::sleep_for(10ms);
-  }
-}
+using testing::connect;
+using testing::numbered_events;
+using testing::wait_until;
+using testing::WorkerThread;
 
 // Counts rows on a fresh connection each time, so it works across restarts;
 // -1 while the server does not answer.
@@ -63,38 +50,6 @@ void restart_on_same_port(int port) {
   REQUIRE(testing::cluster().port() == port);
 }
 
-class WorkerThread {
- public:
-  WorkerThread(const std::string& dsn, SubscriptionOptions options) : client_(connect(dsn)) {
-    thread_ = std::jthread([this, options](std::stop_token stop) {
-      try {
-        client_.subscribe("survivor", options, for_each_event([](const RecordedEvent& event, pqxx::work& tx) {
-                            tx.exec_params0("INSERT INTO read_model (event_id) VALUES ($1)", event.id);
-                          }),
-                          stop);
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-      finished_ = true;
-    });
-  }
-  void stop() {
-    thread_.request_stop();
-    if (thread_.joinable()) thread_.join();
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-  }
-  void check_running() const {
-    if (finished_ && error_) std::rethrow_exception(error_);
-    REQUIRE_FALSE(finished_);
-  }
-
- private:
-  Client client_;
-  std::exception_ptr error_;
-  std::atomic<bool> finished_{false};
-  std::jthread thread_;
-};
-
 }  // namespace
 
 TEST_CASE("a running worker reconnects after the server restarts, without loss or duplicates") {
@@ -109,11 +64,14 @@ TEST_CASE("a running worker reconnects after the server restarts, without loss o
   options.batch_size = 7;
   options.max_reconnect_backoff = 300ms;
   options.retry.max_attempts = 1;  // a duplicate (primary key violation) stops the worker
-  WorkerThread worker(dsn, options);
+  WorkerThread worker(dsn, "survivor", options,
+                      for_each_event([](const RecordedEvent& event, pqxx::work& tx) {
+                        tx.exec_params0("INSERT INTO read_model (event_id) VALUES ($1)", event.id);
+                      }));
 
   {
     Client writer = connect(dsn);
-    for (int i = 0; i < 10; ++i) writer.save("order", "before-" + std::to_string(i), numbered(2), 0);
+    for (int i = 0; i < 10; ++i) writer.save("order", "before-" + std::to_string(i), numbered_events(2), 0);
   }
   wait_until("the events before the restart are delivered", 20s, [&] {
     worker.check_running();
@@ -128,7 +86,7 @@ TEST_CASE("a running worker reconnects after the server restarts, without loss o
 
   {
     Client writer = connect(dsn);
-    for (int i = 0; i < 10; ++i) writer.save("order", "after-" + std::to_string(i), numbered(3), 0);
+    for (int i = 0; i < 10; ++i) writer.save("order", "after-" + std::to_string(i), numbered_events(3), 0);
   }
   wait_until("the events after the restart are delivered", 30s, [&] {
     worker.check_running();

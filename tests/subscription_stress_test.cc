@@ -46,6 +46,7 @@
 #include <pqxx/pqxx>
 
 #include "meowmx/meowmx.h"
+#include "support/events.h"
 #include "support/test_cluster.h"
 
 extern char** environ;
@@ -55,6 +56,8 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+using testing::connect;
 
 constexpr int kWriters = 3;
 constexpr int kHolders = 2;
@@ -116,13 +119,6 @@ struct Ledger {
     failures.push_back(what);
   }
 };
-
-Client connect(const std::string& dsn) {
-  ClientOptions options;
-  options.dsn = dsn;
-  options.application_name = "stress-writer";
-  return Client(options);
-}
 
 // Appends random batches until stopped. A batch whose save failed for any
 // reason but a conflict or bad input is retried with the same event ids

@@ -16,6 +16,7 @@
 #include <pqxx/pqxx>
 
 #include "meowmx/meowmx.h"
+#include "support/events.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
@@ -23,22 +24,10 @@ using nlohmann::json;
 
 namespace {
 
-Client connect(const std::string& dsn) {
-  ClientOptions options;
-  options.dsn = dsn;
-  return Client(options);
-}
-
-// Text ids keep the tests readable.
-std::string text_database() {
-  return testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kText});
-}
-
-std::vector<NewEvent> numbered(int count, const std::string& type = "Happened") {
-  std::vector<NewEvent> events;
-  for (int i = 0; i < count; ++i) events.push_back(NewEvent{type, {{"n", i}}, nullptr, std::nullopt});
-  return events;
-}
+using testing::connect;
+using testing::ids;
+using testing::numbered_events;
+using testing::text_database;
 
 SubscriptionOptions until_caught_up() {
   SubscriptionOptions options;
@@ -68,12 +57,6 @@ std::vector<RecordedEvent> run(Client& client, const std::string& name, Subscrip
   Recorder recorder;
   client.subscribe(name, options, recorder.handler());
   return recorder.events();
-}
-
-std::vector<std::int64_t> ids(const std::vector<RecordedEvent>& events) {
-  std::vector<std::int64_t> out;
-  for (const auto& e : events) out.push_back(e.id);
-  return out;
 }
 
 // The global ids of the log in (tx_id, id) order, optionally of some types only.
@@ -134,12 +117,12 @@ std::vector<std::int64_t> read_model_ids(Client& client) {
 std::vector<RecordedEvent> save_mixed(Client& writer) {
   std::vector<RecordedEvent> saved;
   auto keep = [&](std::vector<RecordedEvent> events) { saved.insert(saved.end(), events.begin(), events.end()); };
-  keep(writer.save("order", "o1", numbered(3), 0));
-  keep(writer.save("invoice", "i1", numbered(1), 0));
-  keep(writer.save("order", "o2", numbered(2), 0));
-  keep(writer.save("shipment", "s1", numbered(4), 0));
-  keep(writer.save("order", "o1", numbered(1), 3));
-  keep(writer.save("invoice", "i1", numbered(2), 1));
+  keep(writer.save("order", "o1", numbered_events(3), 0));
+  keep(writer.save("invoice", "i1", numbered_events(1), 0));
+  keep(writer.save("order", "o2", numbered_events(2), 0));
+  keep(writer.save("shipment", "s1", numbered_events(4), 0));
+  keep(writer.save("order", "o1", numbered_events(1), 3));
+  keep(writer.save("invoice", "i1", numbered_events(2), 1));
   return saved;
 }
 
@@ -182,7 +165,7 @@ TEST_CASE("a subscription delivers every event once in (tx_id, id) order and res
   }
 
   SECTION("a later run delivers only the new events") {
-    const auto more = writer.save("order", "o3", numbered(2), 0);
+    const auto more = writer.save("order", "o3", numbered_events(2), 0);
     auto pending = status_of(writer, "projector");
     CHECK(pending.events_behind == 2);
     const auto second = run(worker, "projector");
@@ -212,10 +195,10 @@ TEST_CASE("a subscription with categories delivers only those aggregate types") 
   CHECK(status.events_behind == 0);
 
   // Events of other types do not count as pending for this subscription.
-  writer.save("invoice", "i9", numbered(3), 0);
+  writer.save("invoice", "i9", numbered_events(3), 0);
   CHECK(status_of(writer, "orders-and-shipments").events_behind == 0);
   CHECK(run(worker, "orders-and-shipments", options).empty());
-  const auto order = writer.save("order", "o9", numbered(1), 0);
+  const auto order = writer.save("order", "o9", numbered_events(1), 0);
   CHECK(status_of(writer, "orders-and-shipments").events_behind == 1);
   CHECK(ids(run(worker, "orders-and-shipments", options)) == ids(order));
 
@@ -242,7 +225,7 @@ TEST_CASE("a subscription hands over at most batch_size events at a time") {
   const std::string dsn = text_database();
   Client writer = connect(dsn);
   Client worker = connect(dsn);
-  for (int i = 0; i < 5; ++i) writer.save("order", "o" + std::to_string(i), numbered(5), 0);
+  for (int i = 0; i < 5; ++i) writer.save("order", "o" + std::to_string(i), numbered_events(5), 0);
 
   auto options = until_caught_up();
   options.batch_size = 4;
@@ -279,8 +262,8 @@ TEST_CASE("a subscription created with StartFrom::kNow skips the events already 
   CHECK(run(worker, "from-now", options).empty());
   CHECK(status_of(writer, "from-now").events_behind == 0);
 
-  const auto later = writer.save("order", "o1", numbered(2), 4);
-  const auto more = writer.save("invoice", "i2", numbered(1), 0);
+  const auto later = writer.save("order", "o1", numbered_events(2), 4);
+  const auto more = writer.save("invoice", "i2", numbered_events(1), 0);
   auto expected = ids(later);
   expected.push_back(more.front().id);
   // `start` only matters when the subscription is created.
@@ -385,7 +368,7 @@ TEST_CASE("a failing handler is retried with backoff, then the subscription stop
   Client writer = connect(dsn);
   Client worker = connect(dsn);
   create_read_model(writer);
-  for (int i = 0; i < 5; ++i) writer.save("order", "o" + std::to_string(i), numbered(1), 0);
+  for (int i = 0; i < 5; ++i) writer.save("order", "o" + std::to_string(i), numbered_events(1), 0);
   const auto log = log_ids(writer);
   const std::int64_t bad = log[2];
   auto options = until_caught_up();
@@ -469,13 +452,13 @@ TEST_CASE("a failing handler is retried with backoff, then the subscription stop
     CHECK(view[0][1].as<std::string>() == "order");
     CHECK(view[0][2].as<std::string>() == "o2");
     CHECK(view[0][3].as<int>() == 0);
-    CHECK(view[0][4].as<std::string>() == "Happened");
+    CHECK(view[0][4].as<std::string>() == "Numbered");
     CHECK(json::parse(view[0][5].as<std::string>()) == json{{"n", 0}});
     CHECK(view[0][6].as<std::string>() == expected_position);
     CHECK(view[0][6].as<std::string>() == letters[0][3].as<std::string>() + ":" + std::to_string(bad));
 
     // A later run does not deliver the parked event again.
-    const auto later = writer.save("order", "o9", numbered(1), 0);
+    const auto later = writer.save("order", "o9", numbered_events(1), 0);
     Recorder recorder;
     worker.subscribe("parking", options, recorder.handler());
     CHECK(ids(recorder.events()) == ids(later));
@@ -511,7 +494,7 @@ TEST_CASE("reset_subscription moves the checkpoint; delete_subscription removes 
     worker.reset_subscription("projector", StartFrom::kBeginning);
     worker.reset_subscription("projector", StartFrom::kNow);
     CHECK(run(worker, "projector").empty());
-    const auto later = writer.save("order", "o7", numbered(1), 0);
+    const auto later = writer.save("order", "o7", numbered_events(1), 0);
     CHECK(ids(run(worker, "projector")) == ids(later));
   }
 
@@ -597,7 +580,7 @@ TEST_CASE("events whose transaction ids straddle a power of ten come in numeric 
   advance_transaction_ids_to(burner, power - 3);
   std::vector<RecordedEvent> saved;
   for (int i = 0; i < 6; ++i) {
-    const auto events = writer.save("order", "o" + std::to_string(i), numbered(1 + i % 2), 0);
+    const auto events = writer.save("order", "o" + std::to_string(i), numbered_events(1 + i % 2), 0);
     saved.insert(saved.end(), events.begin(), events.end());
   }
   INFO("transaction ids from " << saved.front().tx_id << " to " << saved.back().tx_id);
