@@ -19,37 +19,51 @@ bool has_escaped_nul(const std::string& text) {
   return false;
 }
 
-// Serializes `value`, refusing what PostgreSQL's jsonb would refuse later:
-// invalid UTF-8, and NUL (\u0000) in a string or key.
-std::string dump_for_jsonb(const nlohmann::json& value, const std::string& what) {
+// Serializes `value`, the `part` ("json" or "metadata") of `event`, refusing
+// what PostgreSQL's jsonb would refuse later: invalid UTF-8, and NUL (\u0000)
+// in a string or key. Messages are built only on refusal: saves are hot.
+std::string dump_for_jsonb(const nlohmann::json& value, const NewEvent& event, const char* part) {
   std::string text;
   try {
     text = value.dump();
   } catch (const nlohmann::json::type_error&) {
-    throw InvalidArgument(what + " is not valid UTF-8");
+    throw InvalidArgument("event '" + event.event_type + "' " + part + " is not valid UTF-8");
   }
   if (has_escaped_nul(text)) {
-    throw InvalidArgument(what + " holds a NUL character (\\u0000), which PostgreSQL's jsonb refuses");
+    throw InvalidArgument("event '" + event.event_type + "' " + part +
+                          " holds a NUL character (\\u0000), which PostgreSQL's jsonb refuses");
   }
   return text;
 }
 
 }  // namespace
 
+EncodedEvent encode_event(const NewEvent& event, std::size_t max_event_bytes) {
+  EncodedEvent encoded{dump_for_jsonb(event.json, event, "json"),
+                       dump_for_jsonb(event.metadata, event, "metadata")};
+  const std::size_t bytes = encoded.json.size() + encoded.metadata.size();
+  if (bytes > max_event_bytes) {
+    throw InvalidArgument("event '" + event.event_type + "' is " + std::to_string(bytes) +
+                          " bytes, over the limit of " + std::to_string(max_event_bytes));
+  }
+  return encoded;
+}
+
 std::string encode_batch(const std::vector<NewEvent>& events, std::size_t max_event_bytes) {
   std::string batch = "[";
   for (const NewEvent& event : events) {
-    const std::string json = dump_for_jsonb(event.json, "event '" + event.event_type + "' json");
-    const std::string metadata = dump_for_jsonb(event.metadata, "event '" + event.event_type + "' metadata");
-    if (json.size() + metadata.size() > max_event_bytes) {
-      throw InvalidArgument("event '" + event.event_type + "' is " +
-                            std::to_string(json.size() + metadata.size()) +
-                            " bytes, over the limit of " + std::to_string(max_event_bytes));
-    }
+    const EncodedEvent encoded = encode_event(event, max_event_bytes);
     if (batch.size() > 1) batch += ',';
-    batch += R"({"event_type":)" + nlohmann::json(event.event_type).dump() + R"(,"json":)" + json +
-             R"(,"metadata":)" + metadata + R"(,"event_id":)" +
-             (event.event_id ? nlohmann::json(*event.event_id).dump() : "null") + "}";
+    // Event types and ids are checked names and uuids: nothing to escape.
+    batch += R"({"event_type":")";
+    batch += event.event_type;
+    batch += R"(","json":)";
+    batch += encoded.json;
+    batch += R"(,"metadata":)";
+    batch += encoded.metadata;
+    batch += R"(,"event_id":)";
+    batch += event.event_id ? '"' + *event.event_id + '"' : "null";
+    batch += '}';
   }
   return batch + "]";
 }
@@ -68,7 +82,7 @@ std::vector<RecordedEvent> recorded_batch(std::string_view aggregate_type, std::
     const NewEvent& source = events.at(offset);
     RecordedEvent& event = recorded.at(offset);
     event.id = row[0].as<std::int64_t>();
-    event.tx_id = std::stoull(row[1].as<std::string>());
+    event.tx_id = row[1].as<std::uint64_t>();
     event.aggregate_type = aggregate_type;
     event.aggregate_id = aggregate_id;
     event.version = version;
@@ -76,7 +90,7 @@ std::vector<RecordedEvent> recorded_batch(std::string_view aggregate_type, std::
     event.json = source.json;
     event.metadata = source.metadata;
     event.event_id = source.event_id;
-    event.created_at = row[3].as<std::string>();
+    event.created_at = row[3].c_str();
   }
   return recorded;
 }

@@ -1,5 +1,6 @@
-// Batch encoding: a save's events travel as one JSON array parameter, so a
-// batch of any size is one statement; each event is serialized exactly once.
+// Save encoding: a single event travels as plain parameters, a batch as one
+// JSON array parameter, so a save of any size is one statement; each event is
+// serialized exactly once.
 #ifndef MEOWMX_SRC_BATCH_ENCODING_H_
 #define MEOWMX_SRC_BATCH_ENCODING_H_
 
@@ -14,13 +15,22 @@
 
 namespace meowmx::internal {
 
-// [{"event_type":..,"json":..,"metadata":..,"event_id":..}, ...]; throws
-// InvalidArgument for an event whose json + metadata exceed max_event_bytes.
+// An event's json and metadata serialized for jsonb (metadata "null" when
+// there is none). Throws InvalidArgument for what jsonb would refuse (invalid
+// UTF-8, NUL) and when json + metadata exceed max_event_bytes.
+struct EncodedEvent {
+  std::string json;
+  std::string metadata;
+};
+EncodedEvent encode_event(const NewEvent& event, std::size_t max_event_bytes);
+
+// [{"event_type":..,"json":..,"metadata":..,"event_id":..}, ...], each event
+// encoded as by encode_event(); the events must have passed check_new_events().
 std::string encode_batch(const std::vector<NewEvent>& events, std::size_t max_event_bytes);
 
 // The columns a save returns: what the server chose for each new row.
 inline constexpr const char* kSavedColumns =
-    "id, tx_id::text, version, "
+    "id, tx_id, version, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
 // The recorded events of a save: the caller's events plus the returned columns,

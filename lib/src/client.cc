@@ -14,58 +14,13 @@
 #include "log_query.h"
 #include "meowmx/aggregate.h"
 #include "meowmx/error.h"
+#include "save_statement.h"
 #include "schema.h"
 #include "session.h"
 #include "subscription_worker.h"
 
 namespace meowmx {
 namespace {
-
-// One statement: lock and advance the aggregate row if the version matches
-// (or create it at version 0), then insert the batch numbered from the old
-// version. Nothing is written when the check fails or when any client event
-// id of the batch is already recorded; the caller then finds out why.
-//
-// The advisory lock on the aggregate comes first, before the statement writes
-// anything and so before PostgreSQL hands the transaction its id. Two saves
-// to one aggregate therefore take their transaction ids in the order they
-// take the lock, and the log's (tx_id, id) order keeps every aggregate's
-// versions in order. The row lock of the UPDATE alone would not: a waiting
-// UPDATE already holds an id, possibly smaller than the winner's.
-// $1 type, $2 id, $3 batch as a JSON array, $4 expected version (NULL = any), $5 batch size.
-const std::string kSaveSql = std::string(R"sql(
-WITH batch AS (
-  SELECT ordinality - 1 AS offset_in_batch, e->>'event_type' AS event_type, e->'json' AS json,
-         NULLIF(e->'metadata', 'null'::jsonb) AS metadata, (e->>'event_id')::uuid AS event_id
-  FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS b(e, ordinality)
-), serialized AS (
-  SELECT count(*) AS locks FROM (SELECT pg_advisory_xact_lock(
-    hashtextextended($1::text || '/' || $2::meowmx.aggregate_id::text, 0))) AS l
-), already_recorded AS (
-  SELECT (SELECT locks FROM serialized) = 1 AND EXISTS (SELECT 1 FROM meowmx.events WHERE event_id IN
-                   (SELECT event_id FROM batch WHERE event_id IS NOT NULL)) AS yes
-), advanced AS (
-  UPDATE meowmx.aggregates SET version = version + $5::bigint
-  WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id
-    AND ($4::bigint IS NULL OR version = $4::bigint)
-    AND NOT (SELECT yes FROM already_recorded)
-  RETURNING version - $5::bigint AS base
-), created AS (
-  INSERT INTO meowmx.aggregates (aggregate_type, aggregate_id, version)
-  SELECT $1, $2::meowmx.aggregate_id, $5::bigint
-  WHERE ($4::bigint IS NULL OR $4::bigint = 0)
-    AND NOT EXISTS (SELECT 1 FROM advanced) AND NOT (SELECT yes FROM already_recorded)
-  ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING
-  RETURNING 0::bigint AS base
-), base AS (
-  SELECT base FROM advanced UNION ALL SELECT base FROM created
-)
-INSERT INTO meowmx.events (aggregate_type, aggregate_id, version, event_type, json, metadata, event_id)
-SELECT $1, $2::meowmx.aggregate_id, base.base + batch.offset_in_batch, batch.event_type, batch.json,
-       batch.metadata, batch.event_id
-FROM base, batch
-ORDER BY batch.offset_in_batch
-RETURNING )sql") + internal::kSavedColumns;
 
 const std::string kEventsByIdSql = std::string("SELECT ") + internal::kEventColumns +
     " FROM meowmx.events WHERE event_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)"
@@ -153,7 +108,10 @@ struct Client::Impl {
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   auto& session = impl_->session;
-  session.prepare("meowmx_save", kSaveSql);
+  for (const internal::SaveShape& shape : internal::kSaveShapes) {
+    session.prepare(internal::save_statement_name(shape),
+                    internal::save_statement_sql(shape, session.options().notify));
+  }
   session.prepare("meowmx_load", load_sql(false));
   session.prepare("meowmx_load_reverse", load_sql(true));
   session.prepare("meowmx_read", internal::log_page_sql({}));
@@ -179,19 +137,39 @@ std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::st
                                         const std::vector<NewEvent>& events, ExpectedVersion version) {
   internal::check_name("aggregate type", aggregate_type);
   internal::check_new_events(events);
-  const std::string batch = internal::encode_batch(events, impl_->session.options().max_event_bytes);
+  const internal::SaveShape shape{
+      .batch = events.size() > 1,
+      .may_create = version.is_any() || version.value() == 0,
+      .event_ids = std::any_of(events.begin(), events.end(),
+                               [](const NewEvent& event) { return event.event_id.has_value(); })};
+  // One event, the common case, goes as plain parameters; a batch as one JSON array.
+  const std::size_t max_event_bytes = impl_->session.options().max_event_bytes;
+  internal::EncodedEvent single;
+  std::string batch;
+  if (shape.batch) {
+    batch = internal::encode_batch(events, max_event_bytes);
+  } else {
+    single = internal::encode_event(events.front(), max_event_bytes);
+  }
   return impl_->guarded("save failed", [&]() -> std::vector<RecordedEvent> {
     internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
     const auto expected = version.is_any() ? std::optional<std::string>()
                                            : std::optional<std::string>(version.to_string());
+    const std::string statement = internal::save_statement_name(shape);
     // An `any` append can lose the race to create a new aggregate once; after
     // that the row exists and the UPDATE path serialises on its lock.
     for (int attempt = 0;; ++attempt) {
       try {
         pqxx::nontransaction tx(impl_->connection());
-        auto result = tx.exec_prepared("meowmx_save", std::string(aggregate_type),
-                                       std::string(aggregate_id), batch, optional_param(expected),
-                                       static_cast<std::int64_t>(events.size()));
+        const NewEvent& first = events.front();
+        const pqxx::result result =
+            shape.batch
+                ? tx.exec_prepared(statement, std::string(aggregate_type), std::string(aggregate_id),
+                                   optional_param(expected), batch, static_cast<std::int64_t>(events.size()))
+                : tx.exec_prepared(statement, std::string(aggregate_type), std::string(aggregate_id),
+                                   optional_param(expected), first.event_type, single.json,
+                                   first.metadata.is_null() ? nullptr : single.metadata.c_str(),
+                                   optional_param(first.event_id));
         if (!result.empty()) {
           spdlog::debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
           return internal::recorded_batch(aggregate_type, aggregate_id, events, result);

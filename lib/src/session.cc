@@ -8,7 +8,6 @@ void Session::connect() {
   guarded("cannot connect to " + describe_dsn(options_.dsn), [&] {
     auto fresh = std::make_unique<pqxx::connection>(options_.dsn);
     fresh->set_variable("application_name", fresh->quote(options_.application_name));
-    if (!options_.notify) fresh->set_variable("meowmx.notify", "'off'");
     for (const auto& [name, sql] : prepared_) fresh->prepare(name, sql);
     connection_ = std::move(fresh);
   });
