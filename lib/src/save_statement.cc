@@ -15,7 +15,7 @@ namespace meowmx::internal {
 // take the lock, and the log's (tx_id, id) order keeps every aggregate's
 // versions in order. The row lock of the UPDATE alone would not: a waiting
 // UPDATE already holds an id, possibly smaller than the winner's. The lock
-// is a one-time condition of the UPDATE, checked before it reads the row;
+// is a condition of the UPDATE, so it is held before the row is written;
 // `created` reads `advanced` first, so it too runs after the lock.
 //
 // Each part costs every save that carries it (PostgreSQL sets up every node
@@ -38,8 +38,13 @@ std::string save_statement_sql(const SaveShape& shape, bool notify) {
 ), )sql";
   }
   // Whether to write: the lock, then (for a possible retry) no event id of
-  // the save recorded yet. `AND` in a select list runs left to right.
-  std::string may_write = "(SELECT " + lock + ")";
+  // the save recorded yet; `AND` in a select list runs left to right. Where
+  // the aggregate may be created, the lock must be taken whether its row
+  // exists or not: a one-time condition, checked before the row is read.
+  // Otherwise a condition on the row will do, and costs less (no subplan to
+  // set up): it takes the lock once the row is found at the expected
+  // version, still before the row is written.
+  std::string may_write = shape.may_create ? "(SELECT " + lock + ")" : lock;
   if (shape.event_ids) {
     sql += "unrecorded AS (\n  SELECT " + lock +
            " AND NOT EXISTS (SELECT 1 FROM meowmx.events WHERE event_id " +
