@@ -484,8 +484,8 @@ TEST_CASE("the log sink appends captured changes once, however often they are de
   REQUIRE(first.size() == 3);
   CHECK(first[0].event_type == "orders_write");
   CHECK(first[2].event_type == "orders_update");
-  CHECK(first[2].json["after"]["status"] == "sent");
-  CHECK(first[2].metadata["capture"] == stream);
+  CHECK(first[2].json()["after"]["status"] == "sent");
+  CHECK(first[2].metadata()["capture"] == stream);
   const auto second = client.load("orders", "2");
   REQUIRE(second.size() == 2);
   CHECK(second[1].event_type == "orders_delete");

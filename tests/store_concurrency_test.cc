@@ -123,7 +123,7 @@ TEST_CASE("racing writers that load and save at the current version never lose o
         REQUIRE(o.asked < kTotal);
         CHECK(*o.got == o.asked);  // exactly the version it asked for
         CHECK(won_versions.insert(o.asked).second);
-        CHECK(loaded[static_cast<std::size_t>(o.asked)].json == json{{"thread", t}, {"n", o.n}});
+        CHECK(loaded[static_cast<std::size_t>(o.asked)].json() == json{{"thread", t}, {"n", o.n}});
       } else {
         ++conflicts;
         CHECK(o.conflict_expected == o.asked);
@@ -168,8 +168,8 @@ TEST_CASE("racing to create the same new aggregate at version 0: exactly one win
   REQUIRE(winners == 1);
   const auto loaded = clients[0].load("order", kOrderId);
   check_versions_are_dense(loaded, 2);
-  CHECK(loaded[0].json == json{{"thread", winner}, {"n", 0}});
-  CHECK(loaded[1].json == json{{"thread", winner}, {"n", 1}});
+  CHECK(loaded[0].json() == json{{"thread", winner}, {"n", 0}});
+  CHECK(loaded[1].json() == json{{"thread", winner}, {"n", 1}});
 }
 
 TEST_CASE("racing `any` appends all succeed, with dense versions") {
@@ -197,8 +197,8 @@ TEST_CASE("racing `any` appends all succeed, with dense versions") {
     CHECK(std::is_sorted(versions.begin(), versions.end()));  // a thread's appends stay in its order
     for (int n = 0; n < kAppendsPerThread; ++n) {
       const auto v = static_cast<std::size_t>(versions[static_cast<std::size_t>(n)]);
-      CHECK(loaded[v].json == json{{"thread", t}, {"n", n}});
-      CHECK(loaded[v + 1].json == json{{"thread", t}, {"n", n + 100}});
+      CHECK(loaded[v].json() == json{{"thread", t}, {"n", n}});
+      CHECK(loaded[v + 1].json() == json{{"thread", t}, {"n", n + 100}});
     }
   }
 }

@@ -92,8 +92,8 @@ void check_same_recorded(const RecordedEvent& a, const RecordedEvent& b) {
   CHECK(a.aggregate_id == b.aggregate_id);
   CHECK(a.version == b.version);
   CHECK(a.event_type == b.event_type);
-  CHECK(a.json == b.json);
-  CHECK(a.metadata == b.metadata);
+  CHECK(a.json() == b.json());
+  CHECK(a.metadata() == b.metadata());
   CHECK(a.event_id == b.event_id);
   CHECK(a.created_at == b.created_at);
 }
@@ -165,8 +165,8 @@ TEST_CASE("each aggregate id type: ids round-trip byte for byte, non-canonical s
       CHECK(e.aggregate_id == id);  // byte for byte
       CHECK(e.version == static_cast<std::int64_t>(i));
       CHECK(e.event_type == to_save[i].event_type);
-      CHECK(e.json == to_save[i].json);
-      CHECK(e.metadata == to_save[i].metadata);
+      CHECK(e.json() == to_save[i].json);
+      CHECK(e.metadata() == to_save[i].metadata);
       CHECK(e.event_id == to_save[i].event_id);
       CHECK(e.id > 0);
       CHECK(e.tx_id > 0);
@@ -200,7 +200,7 @@ TEST_CASE("versions are 0-based; explicit and `any` appends continue at the end"
   CHECK(versions(client.save("order", kOrderId, numbered_events(2, 6), 6)) == range(6, 8));
   const auto loaded = client.load("order", kOrderId);
   CHECK(versions(loaded) == range(0, 8));
-  for (const auto& e : loaded) CHECK(e.json == json{{"n", e.version}});
+  for (const auto& e : loaded) CHECK(e.json() == json{{"n", e.version}});
   // `any` also creates a new aggregate at version 0.
   CHECK(versions(client.save("order", kOtherOrderId, numbered_events(2), ExpectedVersion::any())) == range(0, 2));
 }

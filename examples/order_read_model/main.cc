@@ -48,15 +48,16 @@ void place_orders(meowmx::Client& client, int count) {
 // One event applied to the read model, inside the subscription's transaction.
 void apply(const meowmx::RecordedEvent& event, pqxx::work& tx) {
   if (event.event_type == "OrderCreated") {
+    const nlohmann::json order = event.json();
     tx.exec_params(
         "INSERT INTO orders (id, customer, total_cents, status, version) VALUES ($1, $2, $3, 'created', $4)"
         " ON CONFLICT (id) DO NOTHING",
-        event.aggregate_id, event.json.at("customer").get<std::string>(),
-        event.json.at("total_cents").get<long long>(), event.version);
+        event.aggregate_id, order.at("customer").get<std::string>(), order.at("total_cents").get<long long>(),
+        event.version);
   } else if (event.event_type == "OrderShipped") {
     const auto updated = tx.exec_params(
         "UPDATE orders SET status = 'shipped', carrier = $2, version = $3 WHERE id = $1 AND version = $3 - 1",
-        event.aggregate_id, event.json.value("carrier", ""), event.version);
+        event.aggregate_id, event.json().value("carrier", ""), event.version);
     // A gap would mean a lost event: fail loudly rather than build a wrong model.
     if (updated.affected_rows() != 1) throw std::runtime_error("order " + event.aggregate_id + " out of step");
   }

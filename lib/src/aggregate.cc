@@ -10,7 +10,7 @@ void Aggregate::record(NewEvent event) {
 void Aggregate::replace_with(const std::vector<RecordedEvent>& stored) {
   reset();
   pending_.clear();
-  for (const RecordedEvent& event : stored) apply(event.event_type, event.json);
+  for (const RecordedEvent& event : stored) apply(event.event_type, event.json());
   version_ = static_cast<std::int64_t>(stored.size());
 }
 

@@ -49,18 +49,25 @@ EncodedEvent encode_event(const NewEvent& event, std::size_t max_event_bytes) {
   return encoded;
 }
 
-std::string encode_batch(const std::vector<NewEvent>& events, std::size_t max_event_bytes) {
+std::vector<EncodedEvent> encode_events(const std::vector<NewEvent>& events, std::size_t max_event_bytes) {
+  std::vector<EncodedEvent> encoded;
+  encoded.reserve(events.size());
+  for (const NewEvent& event : events) encoded.push_back(encode_event(event, max_event_bytes));
+  return encoded;
+}
+
+std::string batch_parameter(const std::vector<NewEvent>& events, const std::vector<EncodedEvent>& encoded) {
   std::string batch = "[";
-  for (const NewEvent& event : events) {
-    const EncodedEvent encoded = encode_event(event, max_event_bytes);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const NewEvent& event = events[i];
     if (batch.size() > 1) batch += ',';
     // Event types and ids are checked names and uuids: nothing to escape.
     batch += R"({"event_type":")";
     batch += event.event_type;
     batch += R"(","json":)";
-    batch += encoded.json;
+    batch += encoded[i].json;
     batch += R"(,"metadata":)";
-    batch += encoded.metadata;
+    batch += encoded[i].metadata;
     batch += R"(,"event_id":)";
     batch += event.event_id ? '"' + *event.event_id + '"' : "null";
     batch += '}';
@@ -69,7 +76,8 @@ std::string encode_batch(const std::vector<NewEvent>& events, std::size_t max_ev
 }
 
 std::vector<RecordedEvent> recorded_batch(std::string_view aggregate_type, std::string_view aggregate_id,
-                                          const std::vector<NewEvent>& events, const pqxx::result& saved) {
+                                          const std::vector<NewEvent>& events,
+                                          const std::vector<EncodedEvent>& encoded, const pqxx::result& saved) {
   std::vector<RecordedEvent> recorded(saved.size());
   std::int64_t first_version = -1;
   for (const auto& row : saved) {
@@ -87,8 +95,8 @@ std::vector<RecordedEvent> recorded_batch(std::string_view aggregate_type, std::
     event.aggregate_id = aggregate_id;
     event.version = version;
     event.event_type = source.event_type;
-    event.json = source.json;
-    event.metadata = source.metadata;
+    event.json_text = encoded.at(offset).json;
+    if (!source.metadata.is_null()) event.metadata_text = encoded[offset].metadata;
     event.event_id = source.event_id;
     event.created_at = row[3].c_str();
   }

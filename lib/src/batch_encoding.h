@@ -24,19 +24,23 @@ struct EncodedEvent {
 };
 EncodedEvent encode_event(const NewEvent& event, std::size_t max_event_bytes);
 
-// [{"event_type":..,"json":..,"metadata":..,"event_id":..}, ...], each event
-// encoded as by encode_event(); the events must have passed check_new_events().
-std::string encode_batch(const std::vector<NewEvent>& events, std::size_t max_event_bytes);
+// encode_event() of each event.
+std::vector<EncodedEvent> encode_events(const std::vector<NewEvent>& events, std::size_t max_event_bytes);
+
+// [{"event_type":..,"json":..,"metadata":..,"event_id":..}, ...] of the events
+// and their encodings; the events must have passed check_new_events().
+std::string batch_parameter(const std::vector<NewEvent>& events, const std::vector<EncodedEvent>& encoded);
 
 // The columns a save returns: what the server chose for each new row.
 inline constexpr const char* kSavedColumns =
     "id, tx_id, version, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
-// The recorded events of a save: the caller's events plus the returned columns,
-// so nothing the caller already has is sent back or parsed again.
+// The recorded events of a save: the caller's events and their encodings plus
+// the returned columns, so nothing the caller already has is sent back.
 std::vector<RecordedEvent> recorded_batch(std::string_view aggregate_type, std::string_view aggregate_id,
-                                          const std::vector<NewEvent>& events, const pqxx::result& saved);
+                                          const std::vector<NewEvent>& events,
+                                          const std::vector<EncodedEvent>& encoded, const pqxx::result& saved);
 
 }  // namespace meowmx::internal
 

@@ -114,8 +114,10 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
   }
   session.prepare("meowmx_load", load_sql(false));
   session.prepare("meowmx_load_reverse", load_sql(true));
-  session.prepare("meowmx_read", internal::log_page_sql({}));
-  session.prepare("meowmx_read_category", internal::log_page_sql({.by_category = true}));
+  internal::LogPage page{.after_tx_id = "$1::xid8", .after_id = "$2::bigint", .limit = "$3::bigint"};
+  session.prepare("meowmx_read", internal::log_page_sql(page, internal::kEventColumns));
+  page.categories = "$4::text[]";
+  session.prepare("meowmx_read_category", internal::log_page_sql(page, internal::kEventColumns));
 }
 
 Client::~Client() = default;
@@ -144,13 +146,8 @@ std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::st
                                [](const NewEvent& event) { return event.event_id.has_value(); })};
   // One event, the common case, goes as plain parameters; a batch as one JSON array.
   const std::size_t max_event_bytes = impl_->session.options().max_event_bytes;
-  internal::EncodedEvent single;
-  std::string batch;
-  if (shape.batch) {
-    batch = internal::encode_batch(events, max_event_bytes);
-  } else {
-    single = internal::encode_event(events.front(), max_event_bytes);
-  }
+  const std::vector<internal::EncodedEvent> encoded = internal::encode_events(events, max_event_bytes);
+  const std::string batch = shape.batch ? internal::batch_parameter(events, encoded) : std::string();
   return impl_->guarded("save failed", [&]() -> std::vector<RecordedEvent> {
     internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
     const auto expected = version.is_any() ? std::optional<std::string>()
@@ -167,12 +164,12 @@ std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::st
                 ? tx.exec_prepared(statement, std::string(aggregate_type), std::string(aggregate_id),
                                    optional_param(expected), batch, static_cast<std::int64_t>(events.size()))
                 : tx.exec_prepared(statement, std::string(aggregate_type), std::string(aggregate_id),
-                                   optional_param(expected), first.event_type, single.json,
-                                   first.metadata.is_null() ? nullptr : single.metadata.c_str(),
+                                   optional_param(expected), first.event_type, encoded.front().json,
+                                   first.metadata.is_null() ? nullptr : encoded.front().metadata.c_str(),
                                    optional_param(first.event_id));
         if (!result.empty()) {
           spdlog::debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
-          return internal::recorded_batch(aggregate_type, aggregate_id, events, result);
+          return internal::recorded_batch(aggregate_type, aggregate_id, events, encoded, result);
         }
       } catch (const pqxx::unique_violation&) {
         // A concurrent write recorded the same event ids first: explained below.

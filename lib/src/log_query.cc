@@ -1,26 +1,24 @@
 #include "log_query.h"
 
-#include "event_row.h"
-
 namespace meowmx::internal {
 
-std::string log_page_sql(const LogFilter& filter) {
-  std::string sql = std::string("SELECT ") + kEventColumns +
-                    " FROM meowmx.events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-                    " AND (tx_id, id) > ($1::xid8, $2::bigint)";
-  int next = 4;
-  if (filter.by_category) {
-    sql += " AND aggregate_type = ANY($" + std::to_string(next++) + "::text[])";
+std::string log_page_sql(const LogPage& page, std::string_view columns) {
+  std::string sql = "SELECT " + std::string(columns) +
+                    " FROM meowmx.events WHERE events.tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+                    " AND (events.tx_id, events.id) > (" +
+                    page.after_tx_id + ", " + page.after_id + ")";
+  if (!page.categories.empty()) sql += " AND events.aggregate_type = ANY(" + page.categories + ")";
+  if (!page.group_size.empty()) {
+    // As a CASE, which the planner takes to keep one row in two. Written as a
+    // plain `=` on a function, it would be taken to keep one in 200, and a
+    // page would sort the whole rest of the log instead of walking the
+    // (tx_id, id) index up to the LIMIT.
+    sql += " AND CASE WHEN meowmx.group_member_of(events.aggregate_id::text, " + page.group_size +
+           ") = " + page.group_member + " THEN true ELSE false END";
   }
-  if (filter.by_group) {
-    const std::string size = "$" + std::to_string(next++);
-    const std::string member = "$" + std::to_string(next++);
-    sql += " AND meowmx.group_member_of(aggregate_id::text, " + size + "::integer) = " + member +
-           "::integer";
-  }
-  // Qualified: the select list turns tx_id into text, and a bare name would
+  // Qualified: a select list may turn tx_id into text, and a bare name would
   // sort by that output column, so 10000 before 9999.
-  return sql + " ORDER BY events.tx_id, events.id LIMIT $3::bigint";
+  return sql + " ORDER BY events.tx_id, events.id LIMIT " + page.limit;
 }
 
 std::string text_array_literal(const std::vector<std::string>& names) {

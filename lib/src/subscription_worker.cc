@@ -13,6 +13,7 @@
 #include "event_row.h"
 #include "input_validation.h"
 #include "log_query.h"
+#include "subscription_round.h"
 #include "meowmx/error.h"
 
 namespace meowmx::internal {
@@ -95,12 +96,9 @@ SubscriptionWorker::~SubscriptionWorker() {
 
 void SubscriptionWorker::prepare_statements() {
   auto& connection = session_.connection();
-  const LogFilter filter{.by_category = !options_.categories.empty(), .by_group = options_.group_size > 1};
-  // One name per filter shape: a Client may run differently filtered
-  // subscriptions one after the other on its connection.
-  read_statement_ = std::string("meowmx_sub_read") + (filter.by_category ? "_category" : "") +
-                    (filter.by_group ? "_group" : "");
-  connection.prepare(read_statement_, log_page_sql(filter));
+  const RoundFilter filter{.by_category = !options_.categories.empty(), .by_group = options_.group_size > 1};
+  round_statement_ = subscription_round_name(filter);
+  connection.prepare(round_statement_, subscription_round_sql(filter));
   connection.prepare("meowmx_sub_lock", kLockSql);
   connection.prepare("meowmx_sub_checkpoint", kCheckpointSql);
 }
@@ -134,29 +132,30 @@ void SubscriptionWorker::create_or_check_subscription() {
 
 SubscriptionWorker::Round SubscriptionWorker::run_round() {
   pqxx::work tx(session_.connection());
-  const auto lock = tx.exec_prepared("meowmx_sub_lock", name_, options_.group_member);
-  if (lock.empty()) return Round::kStandby;
-  const Position checkpoint{std::stoull(lock[0][0].as<std::string>()), lock[0][1].as<std::int64_t>()};
-  if (isolate_until_ && checkpoint >= *isolate_until_) isolate_until_.reset();
   const std::int64_t limit = isolate_until_ ? 1 : options_.batch_size;
-
-  const std::string after_tx = std::to_string(checkpoint.tx_id);
-  pqxx::result rows;
   const std::string categories = text_array_literal(options_.categories);
-  const bool by_category = !options_.categories.empty();
-  const bool by_group = options_.group_size > 1;
-  if (by_category && by_group) {
-    rows = tx.exec_prepared(read_statement_, after_tx, checkpoint.id, limit, categories,
-                            options_.group_size, options_.group_member);
-  } else if (by_category) {
-    rows = tx.exec_prepared(read_statement_, after_tx, checkpoint.id, limit, categories);
-  } else if (by_group) {
-    rows = tx.exec_prepared(read_statement_, after_tx, checkpoint.id, limit, options_.group_size,
-                            options_.group_member);
+  pqxx::result rows;
+  if (!options_.categories.empty() && options_.group_size > 1) {
+    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, worker_label_,
+                            categories, options_.group_size);
+  } else if (!options_.categories.empty()) {
+    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, worker_label_,
+                            categories);
+  } else if (options_.group_size > 1) {
+    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, worker_label_,
+                            options_.group_size);
   } else {
-    rows = tx.exec_prepared(read_statement_, after_tx, checkpoint.id, limit);
+    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, worker_label_);
   }
-  if (rows.empty()) return Round::kCaughtUp;
+  if (rows.empty()) {
+    // Caught up, or another worker holds the checkpoint. Asked only now: a
+    // round that delivers takes one round trip.
+    if (tx.exec_prepared("meowmx_sub_lock", name_, options_.group_member).empty()) return Round::kStandby;
+    isolate_until_.reset();  // nothing left of the batch being isolated
+    return Round::kCaughtUp;
+  }
+  // The checkpoint has already advanced in `tx`, past the whole batch: the
+  // handler's work and that step commit together or not at all.
   const auto batch = events_from_result(rows);
 
   try {
@@ -169,9 +168,8 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
     throw HandlerError{batch.front().position(), batch.back().position(), "unknown exception"};
   }
   const Position last = batch.back().position();
-  tx.exec_prepared("meowmx_sub_checkpoint", name_, options_.group_member, std::to_string(last.tx_id),
-                   last.id, static_cast<std::int64_t>(batch.size()), worker_label_);
   tx.commit();
+  if (isolate_until_ && last >= *isolate_until_) isolate_until_.reset();
   if (failing_event_ && last >= *failing_event_) {
     failing_event_.reset();
     attempts_ = 0;

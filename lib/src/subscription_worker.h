@@ -2,7 +2,8 @@
 //
 // Each round is one transaction: lock this member's checkpoint row (SKIP
 // LOCKED: if another worker holds it, stand by), read the next batch after
-// the checkpoint, run the handler, advance the checkpoint, commit. Between
+// the checkpoint and advance the checkpoint past it (one statement), run the
+// handler, commit. Between
 // rounds it waits for a NOTIFY from a writing transaction, or polls with
 // backoff up to max_sleep. A broken connection is replaced with backoff and
 // delivery resumes from the committed checkpoint.
@@ -50,7 +51,7 @@ class SubscriptionWorker {
   std::unique_ptr<Wakeups> wakeups_;
   const std::string worker_label_;
   int stop_fd_ = -1;  // eventfd written when a stop is requested
-  std::string read_statement_;  // the prepared page query for this filter
+  std::string round_statement_;  // the prepared round statement for this filter
 
   // After a batch failed, events are delivered one at a time up to the
   // batch's last position, so the failing event is found and retried alone.

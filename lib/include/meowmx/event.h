@@ -21,6 +21,9 @@ struct NewEvent {
   std::optional<std::string> event_id;
 };
 
+// The payload and metadata come as PostgreSQL returns them, as JSON text,
+// and are parsed only when asked for: a subscription delivers every event,
+// and a handler usually looks inside few of them (by event_type first).
 struct RecordedEvent {
   std::int64_t id = 0;        // global id, unique across the log
   std::uint64_t tx_id = 0;    // xid8 of the transaction that wrote it
@@ -28,12 +31,15 @@ struct RecordedEvent {
   std::string aggregate_id;   // exactly as given to save()
   std::int64_t version = 0;   // 0-based position within the aggregate
   std::string event_type;
-  nlohmann::json json;
-  nlohmann::json metadata;    // null when none was given
+  std::string json_text;      // the payload, a JSON object (jsonb's text form)
+  std::string metadata_text;  // the metadata object, or empty when none was given
   std::optional<std::string> event_id;
   std::string created_at;     // ISO 8601 in UTC, e.g. 2026-11-23T13:28:28.203311Z
 
   Position position() const { return {tx_id, id}; }
+  // Each call parses anew: keep the result when reading several fields.
+  nlohmann::json json() const;
+  nlohmann::json metadata() const;  // null when none was given
 };
 
 // The JSON line the CLI prints for an event: id, tx_id, position,
