@@ -12,14 +12,13 @@ struct RoundFilter {
   bool by_group = false;     // adds the group size parameter
 };
 
-// In one round trip: lock the member's checkpoint row (SKIP LOCKED), read
-// the page after it, and advance the checkpoint to the page's last event.
-// The caller then runs the handler in the same transaction and commits, or
-// rolls all of it back.
+// In one round trip: lock the member's checkpoint row (SKIP LOCKED) and read
+// the page after it. The caller then runs the handler, moves the checkpoint
+// and commits, all in the same transaction.
 //
-// Parameters: $1 subscription name, $2 group member, $3 page size, $4 the
-// worker's label, then the categories (text[] literal) when by_category,
-// then the group size when by_group.
+// Parameters: $1 subscription name, $2 group member, $3 page size, then the
+// categories (text[] literal) when by_category, then the group size when
+// by_group.
 //
 // Rows: the page's events in log order, with the columns of kEventColumns.
 // None when the subscription is caught up or another worker holds the

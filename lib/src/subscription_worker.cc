@@ -136,26 +136,22 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
   const std::string categories = text_array_literal(options_.categories);
   pqxx::result rows;
   if (!options_.categories.empty() && options_.group_size > 1) {
-    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, worker_label_,
-                            categories, options_.group_size);
-  } else if (!options_.categories.empty()) {
-    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, worker_label_,
-                            categories);
-  } else if (options_.group_size > 1) {
-    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, worker_label_,
+    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories,
                             options_.group_size);
+  } else if (!options_.categories.empty()) {
+    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories);
+  } else if (options_.group_size > 1) {
+    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, options_.group_size);
   } else {
-    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, worker_label_);
+    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit);
   }
   if (rows.empty()) {
-    // Caught up, or another worker holds the checkpoint. Asked only now: a
-    // round that delivers takes one round trip.
+    // Caught up, or another worker holds the checkpoint. Asked only now, so
+    // a round with events locks and reads them in one round trip.
     if (tx.exec_prepared("meowmx_sub_lock", name_, options_.group_member).empty()) return Round::kStandby;
     isolate_until_.reset();  // nothing left of the batch being isolated
     return Round::kCaughtUp;
   }
-  // The checkpoint has already advanced in `tx`, past the whole batch: the
-  // handler's work and that step commit together or not at all.
   const auto batch = events_from_result(rows);
 
   try {
@@ -167,7 +163,10 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
   } catch (...) {
     throw HandlerError{batch.front().position(), batch.back().position(), "unknown exception"};
   }
+  // The handler's work and the checkpoint's move commit together or not at all.
   const Position last = batch.back().position();
+  tx.exec_prepared("meowmx_sub_checkpoint", name_, options_.group_member, std::to_string(last.tx_id),
+                   last.id, static_cast<std::int64_t>(batch.size()), worker_label_);
   tx.commit();
   if (isolate_until_ && last >= *isolate_until_) isolate_until_.reset();
   if (failing_event_ && last >= *failing_event_) {

@@ -1,9 +1,9 @@
 // SubscriptionWorker: the loop behind Client::subscribe().
 //
 // Each round is one transaction: lock this member's checkpoint row (SKIP
-// LOCKED: if another worker holds it, stand by), read the next batch after
-// the checkpoint and advance the checkpoint past it (one statement), run the
-// handler, commit. Between
+// LOCKED: if another worker holds it, stand by) and read the next batch
+// after the checkpoint (one statement), run the handler, advance the
+// checkpoint, commit. Between
 // rounds it waits for a NOTIFY from a writing transaction, or polls with
 // backoff up to max_sleep. A broken connection is replaced with backoff and
 // delivery resumes from the committed checkpoint.
