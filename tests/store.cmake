@@ -6,7 +6,8 @@
 meowmx_add_test(store_test
   ${CMAKE_CURRENT_LIST_DIR}/store_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/store_concurrency_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/store_read_test.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/store_read_test.cc
+  LIBS spdlog::spdlog)
 # The set-up test compares meowmx.migrations with the files in sql/.
 target_compile_definitions(store_test PRIVATE MEOWMX_SQL_DIR="${PROJECT_SOURCE_DIR}/sql")
 set_tests_properties(store_test PROPERTIES TIMEOUT 120)

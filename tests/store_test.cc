@@ -4,8 +4,10 @@
 // Races between clients are in store_concurrency_test.cc, the global log in
 // store_read_test.cc.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <latch>
 #include <map>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 
 #include "meowmx/meowmx.h"
 #include "support/events.h"
@@ -678,4 +681,60 @@ TEST_CASE("using a database that was never set up is a clear error, not a crash"
   Client client = connect(unset_database());
   CHECK_THROWS_AS(client.save("order", kOrderId, numbered_events(1), 0), Error);
   CHECK_THROWS_AS(client.load("order", kOrderId), Error);
+}
+
+namespace {
+
+// Sends what the process writes to a file descriptor into a temporary file
+// while alive; text() reads it back.
+class CapturedFd {
+ public:
+  explicit CapturedFd(int fd) : fd_(fd), saved_(dup(fd)), file_(std::tmpfile()) {
+    std::fflush(nullptr);
+    dup2(fileno(file_), fd_);
+  }
+  ~CapturedFd() {
+    release();
+    std::fclose(file_);
+  }
+  std::string text() {
+    release();
+    std::string out;
+    std::rewind(file_);
+    for (int c = std::fgetc(file_); c != EOF; c = std::fgetc(file_)) out += static_cast<char>(c);
+    return out;
+  }
+
+ private:
+  void release() {
+    if (saved_ < 0) return;
+    std::fflush(nullptr);
+    dup2(saved_, fd_);
+    close(saved_);
+    saved_ = -1;
+  }
+  int fd_;
+  int saved_;
+  std::FILE* file_;
+};
+
+}  // namespace
+
+TEST_CASE("the library logs on stderr, leaving stdout to the program") {
+  const std::string dsn = unset_database();
+  const auto level = spdlog::get_level();
+  spdlog::set_level(spdlog::level::info);
+  std::string out;
+  std::string err;
+  {
+    CapturedFd captured_out(STDOUT_FILENO);
+    CapturedFd captured_err(STDERR_FILENO);
+    connect(dsn).setup();  // logs each migration it applies, at info
+    if (auto logger = spdlog::get("meowmx")) logger->flush();
+    out = captured_out.text();
+    err = captured_err.text();
+  }
+  spdlog::set_level(level);
+  CHECK(out.empty());
+  CHECK(err.find("applying migration 001_event_store") != std::string::npos);
 }

@@ -286,7 +286,8 @@ TEST_CASE("cli: status shows each subscription as a table or as JSON lines") {
   CHECK(lines.at(0).at("categories") == json{"order"});
 
   SECTION("an open transaction holding delivery back is named") {
-    pqxx::connection holder(store.dsn);
+    pqxx::connection holder(store.dsn + (store.dsn.find('?') == std::string::npos ? "?" : "&") +
+                            "application_name=report-job");
     pqxx::work held(holder);
     held.exec("SELECT pg_current_xact_id()");
     store.writer.save("invoice", "i7", numbered_events(1), 0);
@@ -299,7 +300,9 @@ TEST_CASE("cli: status shows each subscription as a table or as JSON lines") {
     CHECK(held_line.at("held_back_by").contains("xid"));
 
     const auto held_table = meowmx_at(store.dsn, {"status"});
-    CHECK(held_table.out.find("held back by pid " + std::to_string(holder.backendpid())) != std::string::npos);
+    CHECK(held_table.out.find("held back by pid " + std::to_string(holder.backendpid()) + " (report-job), xid ") !=
+          std::string::npos);
+    CHECK(held_line.at("held_back_by").at("application_name") == "report-job");
     held.commit();
     CHECK(status_of(store.dsn, "printer").at("held_back") == 0);
   }

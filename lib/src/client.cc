@@ -6,12 +6,12 @@
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 #include <pqxx/transaction>
-#include <spdlog/spdlog.h>
 
 #include "batch_encoding.h"
 #include "event_row.h"
 #include "input_validation.h"
 #include "log_query.h"
+#include "logger.h"
 #include "meowmx/aggregate.h"
 #include "meowmx/error.h"
 #include "save_statement.h"
@@ -168,7 +168,7 @@ std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::st
                                    first.metadata.is_null() ? nullptr : encoded.front().metadata.c_str(),
                                    optional_param(first.event_id));
         if (!result.empty()) {
-          spdlog::debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
+          internal::logger().debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
           return internal::recorded_batch(aggregate_type, aggregate_id, events, encoded, result);
         }
       } catch (const pqxx::unique_violation&) {

@@ -15,9 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "child_process.h"
+#include "logger.h"
 #include "meowmx/error.h"
 
 namespace meowmx {
@@ -130,7 +129,7 @@ DevCluster::~DevCluster() {
   try {
     stop();
   } catch (const std::exception& e) {
-    spdlog::error("stopping the dev cluster in {}: {}", options_.dir.string(), e.what());
+    internal::logger().error("stopping the dev cluster in {}: {}", options_.dir.string(), e.what());
   }
 }
 
@@ -191,7 +190,7 @@ void DevCluster::start() {
     fs::create_directories(options_.dir);
     fs::permissions(options_.dir, fs::perms::owner_all, fs::perm_options::replace);
     give_to_server_user(options_.dir);
-    spdlog::info("creating a PostgreSQL cluster in {}", options_.dir.string());
+    internal::logger().info("creating a PostgreSQL cluster in {}", options_.dir.string());
     internal::run_or_throw({(bin / "initdb").string(), "-D", options_.dir.string(), "-U", "postgres",
                             "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"},
                            as_server);
@@ -206,7 +205,7 @@ void DevCluster::start() {
     for (const auto& line : options_.settings) conf << line << "\n";
   }
   const int port = options_.port ? options_.port : choose_port(options_.dir);
-  spdlog::info("starting PostgreSQL on 127.0.0.1:{}", port);
+  internal::logger().info("starting PostgreSQL on 127.0.0.1:{}", port);
   try {
     internal::run_or_throw({(bin / "pg_ctl").string(), "start", "-w", "-t", "120", "-D",
                             options_.dir.string(), "-l", (options_.dir / "server.log").string(),

@@ -8,13 +8,13 @@
 #include <thread>
 
 #include <pqxx/pqxx>
-#include <spdlog/spdlog.h>
 
 #include "event_row.h"
 #include "input_validation.h"
 #include "log_query.h"
-#include "subscription_round.h"
+#include "logger.h"
 #include "meowmx/error.h"
+#include "subscription_round.h"
 
 namespace meowmx::internal {
 namespace {
@@ -173,7 +173,7 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
     failing_event_.reset();
     attempts_ = 0;
   }
-  spdlog::debug("subscription {}: delivered {} event(s) up to {}", name_, batch.size(), last.to_string());
+  internal::logger().debug("subscription {}: delivered {} event(s) up to {}", name_, batch.size(), last.to_string());
   return Round::kDelivered;
 }
 
@@ -181,7 +181,7 @@ void SubscriptionWorker::on_handler_failure(const Position& first, const Positio
                                             const std::string& error) {
   if (!isolate_until_ && first != last) {
     // Which event of the batch failed is unknown: go one at a time.
-    spdlog::warn("subscription {}: handler failed on a batch ({}); retrying event by event", name_, error);
+    internal::logger().warn("subscription {}: handler failed on a batch ({}); retrying event by event", name_, error);
     isolate_until_ = last;
     return;
   }
@@ -193,7 +193,7 @@ void SubscriptionWorker::on_handler_failure(const Position& first, const Positio
   if (attempts_ < options_.retry.max_attempts) {
     auto backoff = options_.retry.initial_backoff * (1 << std::min(attempts_ - 1, 20));
     backoff = std::min<milliseconds>(backoff, options_.retry.max_backoff);
-    spdlog::warn("subscription {}: handler failed on event {} (attempt {} of {}): {}; retrying in {} ms",
+    internal::logger().warn("subscription {}: handler failed on event {} (attempt {} of {}): {}; retrying in {} ms",
                  name_, first.to_string(), attempts_, options_.retry.max_attempts, error, backoff.count());
     wait(backoff);
     return;
@@ -214,7 +214,7 @@ void SubscriptionWorker::park_dead_letter(const Position& event, const std::stri
   tx.exec_prepared("meowmx_sub_checkpoint", name_, options_.group_member, std::to_string(event.tx_id),
                    event.id, 0, worker_label_);
   tx.commit();
-  spdlog::error("subscription {}: event {} parked in meowmx.dead_letters after {} attempt(s): {}", name_,
+  internal::logger().error("subscription {}: event {} parked in meowmx.dead_letters after {} attempt(s): {}", name_,
                 event.to_string(), attempts_, error);
   failing_event_.reset();
   attempts_ = 0;
@@ -241,10 +241,10 @@ void SubscriptionWorker::reconnect_with_backoff() {
       session_.reconnect();
       prepare_statements();
       listen();
-      spdlog::info("subscription {}: reconnected; resuming from the checkpoint", name_);
+      internal::logger().info("subscription {}: reconnected; resuming from the checkpoint", name_);
       return;
     } catch (const ConnectionError& e) {
-      spdlog::warn("subscription {}: {}; retrying in {} ms", name_, e.what(), backoff.count());
+      internal::logger().warn("subscription {}: {}; retrying in {} ms", name_, e.what(), backoff.count());
     }
     pollfd stop_fd{stop_fd_, POLLIN, 0};
     poll(&stop_fd, 1, static_cast<int>(backoff.count()));
@@ -281,12 +281,12 @@ void SubscriptionWorker::run() {
       wait(round == Round::kStandby ? std::min<milliseconds>(options_.max_sleep, milliseconds{500}) : idle);
       idle = std::min<milliseconds>(idle * 2, options_.max_sleep);
     } catch (const pqxx::broken_connection& e) {
-      spdlog::warn("subscription {}: connection lost ({})", name_, e.what());
+      internal::logger().warn("subscription {}: connection lost ({})", name_, e.what());
       reconnect_with_backoff();
     } catch (const pqxx::in_doubt_error& e) {
       // The commit's outcome is unknown; the checkpoint in the database says
       // which it was, and the next round reads it.
-      spdlog::warn("subscription {}: commit in doubt ({})", name_, e.what());
+      internal::logger().warn("subscription {}: commit in doubt ({})", name_, e.what());
       reconnect_with_backoff();
     }
   }

@@ -1,5 +1,4 @@
-#include <spdlog/spdlog.h>
-
+#include "logger.h"
 #include "meowmx/change_event.h"
 #include "meowmx/client.h"
 #include "meowmx/error.h"
@@ -97,7 +96,7 @@ class LogSink : public internal::SinkBase {
       client_.save(pending_[begin].table, id, batch, ExpectedVersion::any());
       begin = end;
     }
-    if (!pending_.empty()) spdlog::debug("log sink: recorded {} change(s)", pending_.size());
+    if (!pending_.empty()) internal::logger().debug("log sink: recorded {} change(s)", pending_.size());
     pending_.clear();
   }
 

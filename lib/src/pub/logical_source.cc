@@ -4,8 +4,7 @@
 #include <chrono>
 #include <limits>
 
-#include <spdlog/spdlog.h>
-
+#include "logger.h"
 #include "pub/catalog.h"
 #include "pub/pgoutput.h"
 #include "pub/publication.h"
@@ -30,7 +29,7 @@ void LogicalSource::run(Pipeline& pipeline) {
   ReplicationStream stream(options_.dsn);
   stream.start(options_.slot, options_.publication);
   streaming_ = true;
-  spdlog::info("streaming slot {} (publication {})", options_.slot, options_.publication);
+  internal::logger().info("streaming slot {} (publication {})", options_.slot, options_.publication);
 
   PgOutputDecoder decoder(pipeline, [&catalog](std::uint32_t oid) { return catalog.primary_key(oid); });
   auto next_status = Clock::now() + options_.status_interval;
@@ -79,7 +78,7 @@ void LogicalSource::run(Pipeline& pipeline) {
   }
   stream.send_status(acknowledged);
   stream.finish();
-  spdlog::info("stopped streaming slot {} at {}", options_.slot, format_lsn(acknowledged));
+  internal::logger().info("stopped streaming slot {} at {}", options_.slot, format_lsn(acknowledged));
 }
 
 }  // namespace meowmx::internal

@@ -3,8 +3,7 @@
 #include <charconv>
 #include <cmath>
 
-#include <spdlog/spdlog.h>
-
+#include "logger.h"
 #include "meowmx/error.h"
 
 namespace meowmx::internal {
@@ -146,7 +145,7 @@ void PgOutputDecoder::on_relation(wire::Reader& in) {
       relation.key.push_back(at);
     }
   }
-  spdlog::debug("relation {} ({} columns)", relation.table, relation.columns.size());
+  internal::logger().debug("relation {} ({} columns)", relation.table, relation.columns.size());
   relations_[oid] = std::move(relation);
 }
 

@@ -4,8 +4,8 @@
 #include <chrono>
 
 #include <pqxx/nontransaction>
-#include <spdlog/spdlog.h>
 
+#include "logger.h"
 #include "meowmx/error.h"
 #include "pub/catalog.h"
 #include "pub/logical_source.h"
@@ -74,12 +74,12 @@ void Pub::run() {
       source->run(pipeline);
       return;
     } catch (const internal::RetryLater& e) {
-      spdlog::warn("{}; trying again", e.what());
+      internal::logger().warn("{}; trying again", e.what());
     } catch (const ConnectionError& e) {
       // Before the first stream, a connection failure is a set-up mistake
       // (wrong DSN, server down) that the caller should hear about at once.
       if (!source->streaming()) throw;
-      spdlog::warn("{}; reconnecting", e.what());
+      internal::logger().warn("{}; reconnecting", e.what());
     }
     if (std::chrono::steady_clock::now() - started > kHealthySession) wait = kFirstRetryWait;
     if (impl_->waker.wait_for(wait)) return;

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include <spdlog/spdlog.h>
-
 #include "connection_errors.h"
+#include "logger.h"
 #include "meowmx/error.h"
 #include "pub/identifiers.h"
 #include "pub/source.h"
@@ -105,7 +104,7 @@ void ReplicationStream::send_status(Lsn flushed, bool reply_requested) {
       PQflush(connection_.get()) != 0) {
     fail("cannot send the standby status");
   }
-  spdlog::trace("acknowledged {}", format_lsn(flushed));
+  internal::logger().trace("acknowledged {}", format_lsn(flushed));
 }
 
 void ReplicationStream::finish() {

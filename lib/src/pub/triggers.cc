@@ -1,7 +1,8 @@
 #include "pub/triggers.h"
 
 #include <pqxx/transaction>
-#include <spdlog/spdlog.h>
+
+#include "logger.h"
 
 namespace meowmx::internal {
 namespace {
@@ -90,7 +91,7 @@ void install_triggers(Catalog& catalog, const std::vector<CapturedTable>& tables
     }
     tx.commit();
   });
-  spdlog::info("triggers installed on {} table(s)", tables.size());
+  internal::logger().info("triggers installed on {} table(s)", tables.size());
 }
 
 void uninstall_triggers(Catalog& catalog, const std::vector<CapturedTable>& tables) {
@@ -111,7 +112,7 @@ void uninstall_triggers(Catalog& catalog, const std::vector<CapturedTable>& tabl
     }
     tx.commit();
   });
-  spdlog::info("triggers removed from {} table(s)", tables.size());
+  internal::logger().info("triggers removed from {} table(s)", tables.size());
 }
 
 }  // namespace meowmx::internal

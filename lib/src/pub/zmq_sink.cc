@@ -1,7 +1,6 @@
 #include <zmq.hpp>
 
-#include <spdlog/spdlog.h>
-
+#include "logger.h"
 #include "meowmx/change_event.h"
 #include "meowmx/error.h"
 #include "pub/sink_base.h"
@@ -32,7 +31,7 @@ class ZmqSink : public internal::SinkBase {
       throw ConnectionError("zmq sink: cannot " + std::string(options.bind.empty() ? "connect to " : "bind ") +
                             endpoint + ": " + e.what());
     }
-    spdlog::info("zmq sink: {} {}", options.bind.empty() ? "connected to" : "bound to", endpoint);
+    internal::logger().info("zmq sink: {} {}", options.bind.empty() ? "connected to" : "bound to", endpoint);
     if (options.raw) {
       on_changes(bus, tables, true, [this](const std::string& name, const nlohmann::json& event) {
         send(text_line(name, event.at("pk")), zmq::send_flags::sndmore);
