@@ -69,6 +69,18 @@ struct Client::Impl {
     return *id_type;
   }
 
+  // After a save committed. The events are stored whatever happens here, so a
+  // failure is logged, not thrown: a caller told the save failed might write
+  // the events twice. Workers not woken find the events when they poll.
+  // `tx` is the save's: in autocommit, each statement commits on its own.
+  static void wake_subscribers(pqxx::nontransaction& tx) noexcept {
+    try {
+      tx.exec_prepared("meowmx_wake_subscribers");
+    } catch (const std::exception& e) {
+      internal::logger().warn("saved, but could not wake the subscribers: {}", e.what());
+    }
+  }
+
   // Why a save wrote nothing: an idempotent retry (returns its events), or a
   // conflict (throws). Returns nullopt when the aggregate is free again (an
   // `any` append that lost the race to create the aggregate): save again.
@@ -109,9 +121,9 @@ struct Client::Impl {
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   auto& session = impl_->session;
   for (const internal::SaveShape& shape : internal::kSaveShapes) {
-    session.prepare(internal::save_statement_name(shape),
-                    internal::save_statement_sql(shape, session.options().notify));
+    session.prepare(internal::save_statement_name(shape), internal::save_statement_sql(shape));
   }
+  session.prepare("meowmx_wake_subscribers", internal::kWakeSubscribersSql);
   session.prepare("meowmx_load", load_sql(false));
   session.prepare("meowmx_load_reverse", load_sql(true));
   internal::LogPage page{.after_tx_id = "$1::xid8", .after_id = "$2::bigint", .limit = "$3::bigint"};
@@ -169,6 +181,7 @@ std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::st
                                    optional_param(first.event_id));
         if (!result.empty()) {
           internal::logger().debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
+          if (impl_->session.options().notify) Impl::wake_subscribers(tx);
           return internal::recorded_batch(aggregate_type, aggregate_id, events, encoded, result);
         }
       } catch (const pqxx::unique_violation&) {

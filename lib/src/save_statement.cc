@@ -21,10 +21,8 @@ namespace meowmx::internal {
 // Each part costs every save that carries it (PostgreSQL sets up every node
 // of a plan on each run), hence one statement per shape: the common save, one
 // event at a known version of an existing aggregate, is an UPDATE and an
-// INSERT. The wake-up for subscribers is in the statement, not in a trigger,
-// so a writer without it pays nothing; it is one pg_notify per `base` row, and
-// `base` holds one row when the events are written, none otherwise.
-std::string save_statement_sql(const SaveShape& shape, bool notify) {
+// INSERT.
+std::string save_statement_sql(const SaveShape& shape) {
   const std::string count = shape.batch ? "$5::bigint" : "1::bigint";
   const std::string lock =
       "pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::meowmx.aggregate_id::text, 0))"
@@ -68,13 +66,7 @@ std::string save_statement_sql(const SaveShape& shape, bool notify) {
 ))sql";
     base = "(SELECT base FROM advanced UNION ALL SELECT base FROM created)";
   }
-  if (notify) {
-    sql += ", base AS (\n  SELECT base FROM " + base +
-           " AS b WHERE pg_notify('meowmx_events', '') IS NOT NULL\n)";
-    base = "base";
-  } else {
-    base += " AS base";
-  }
+  base += " AS base";
   sql += "\nINSERT INTO meowmx.events"
          " (aggregate_type, aggregate_id, version, event_type, json, metadata, event_id)\n";
   if (shape.batch) {

@@ -30,9 +30,16 @@ std::string save_statement_name(const SaveShape& shape);
 // for any); then for a batch $4 the events as a JSON array and $5 their
 // number, for one event $4 event type, $5 json, $6 metadata and $7 event id
 // (NULL for none). Returns internal::kSavedColumns per written event, no row
-// when nothing was written. With `notify`, a save that writes wakes the
-// subscribers.
-std::string save_statement_sql(const SaveShape& shape, bool notify);
+// when nothing was written.
+std::string save_statement_sql(const SaveShape& shape);
+
+// Wakes the subscription workers after a save committed: NOTIFY in a
+// transaction of its own. In the save's transaction it would serialise every
+// notifying commit, WAL flush included, behind PostgreSQL's one lock for the
+// notification queue; alone, it commits without waiting for the flush (a
+// notification is lost with a crash anyway), so the lock is held briefly.
+inline constexpr const char* kWakeSubscribersSql =
+    "SELECT pg_notify('meowmx_events', ''), set_config('synchronous_commit', 'off', true)";
 
 }  // namespace meowmx::internal
 

@@ -27,9 +27,9 @@ struct ClientOptions {
   std::string application_name = "meowmx";
   // Largest serialized event (json + metadata) accepted by save(), in bytes.
   std::size_t max_event_bytes = 1 << 20;
-  // Wake subscribers with one NOTIFY per writing transaction. NOTIFY
-  // serialises concurrent commits on a server-wide lock (see docs/operations.md);
-  // writers that turn it off leave subscribers to their polling (max_sleep).
+  // Wake subscribers with one NOTIFY after each save that wrote events: one
+  // more short round trip (see docs/operations.md). Writers that turn it off
+  // leave subscribers to their polling (max_sleep).
   bool notify = true;
 };
 
