@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -627,14 +628,20 @@ TEST_CASE("a round of a consumer group member walks the (tx_id, id) index rather
   pqxx::nontransaction tx(connection);
   tx.exec0("VACUUM ANALYZE meowmx.events");
   tx.exec0("INSERT INTO meowmx.subscriptions (name, group_member, group_size) VALUES ('planned', 0, 2)");
-  for (const bool by_category : {false, true}) {
-    CAPTURE(by_category);
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"force_custom_plan", false}, {"force_custom_plan", true},
+      {"force_generic_plan", false}, {"force_generic_plan", true}};
+  for (const auto& [plan_cache_mode, by_category] : cases) {
+    CAPTURE(plan_cache_mode, by_category);
+    tx.exec0("SET plan_cache_mode = " + plan_cache_mode);
     const auto sql = internal::subscription_round_sql({.by_category = by_category, .by_group = true});
-    const std::string name = by_category ? "round_category_group" : "round_group";
+    const std::string name = (by_category ? "round_category_group_" : "round_group_") + plan_cache_mode;
     tx.exec0("PREPARE " + name + " AS " + sql);
     const std::string args = by_category ? "'planned', 0, 100, '{order}', 2" : "'planned', 0, 100, 2";
     std::string plan;
-    for (const auto& row : tx.exec("EXPLAIN EXECUTE " + name + "(" + args + ")")) plan += row[0].c_str() + std::string("\n");
+    for (const auto& row : tx.exec("EXPLAIN EXECUTE " + name + "(" + args + ")")) {
+      plan += row[0].c_str() + std::string("\n");
+    }
     INFO(plan);
     CHECK(plan.find("Index Scan using events_") != std::string::npos);
     // An ascending sort of events by position: the whole rest of the log.

@@ -8,6 +8,7 @@
 #include <pqxx/transaction>
 
 #include "batch_encoding.h"
+#include "connection_errors.h"
 #include "event_row.h"
 #include "input_validation.h"
 #include "log_query.h"
@@ -73,11 +74,12 @@ struct Client::Impl {
   // failure is logged, not thrown: a caller told the save failed might write
   // the events twice. Workers not woken find the events when they poll.
   // `tx` is the save's: in autocommit, each statement commits on its own.
-  static void wake_subscribers(pqxx::nontransaction& tx) noexcept {
+  void wake_subscribers(pqxx::nontransaction& tx) noexcept {
     try {
       tx.exec_prepared("meowmx_wake_subscribers");
     } catch (const std::exception& e) {
-      internal::logger().warn("saved, but could not wake the subscribers: {}", e.what());
+      internal::logger().warn("saved, but could not wake the subscribers: {}",
+                              internal::redact(internal::one_line(e.what()), session.options().dsn));
     }
   }
 
@@ -181,7 +183,7 @@ std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::st
                                    optional_param(first.event_id));
         if (!result.empty()) {
           internal::logger().debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
-          if (impl_->session.options().notify) Impl::wake_subscribers(tx);
+          if (impl_->session.options().notify) impl_->wake_subscribers(tx);
           return internal::recorded_batch(aggregate_type, aggregate_id, events, encoded, result);
         }
       } catch (const pqxx::unique_violation&) {

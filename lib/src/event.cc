@@ -2,7 +2,9 @@
 
 namespace meowmx {
 
-nlohmann::json RecordedEvent::json() const { return nlohmann::json::parse(json_text); }
+nlohmann::json RecordedEvent::json() const {
+  return json_text.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(json_text);
+}
 
 nlohmann::json RecordedEvent::metadata() const {
   return metadata_text.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(metadata_text);

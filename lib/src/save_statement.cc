@@ -40,8 +40,9 @@ std::string save_statement_sql(const SaveShape& shape) {
   // the aggregate may be created, the lock must be taken whether its row
   // exists or not: a one-time condition, checked before the row is read.
   // Otherwise a condition on the row will do, and costs less (no subplan to
-  // set up): it takes the lock once the row is found at the expected
-  // version, still before the row is written.
+  // set up): the planner may check it before or after the version, but a row
+  // reaches the UPDATE only once it passed, so the lock is held before the
+  // row is written.
   std::string may_write = shape.may_create ? "(SELECT " + lock + ")" : lock;
   if (shape.event_ids) {
     sql += "unrecorded AS (\n  SELECT " + lock +

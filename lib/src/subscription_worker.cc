@@ -9,6 +9,7 @@
 
 #include <pqxx/pqxx>
 
+#include "connection_errors.h"
 #include "event_row.h"
 #include "input_validation.h"
 #include "log_query.h"
@@ -130,27 +131,35 @@ void SubscriptionWorker::create_or_check_subscription() {
   tx.commit();
 }
 
+pqxx::result SubscriptionWorker::read_page(pqxx::work& tx, std::int64_t limit) {
+  const bool by_category = !options_.categories.empty();
+  const bool by_group = options_.group_size > 1;
+  const std::string categories = text_array_literal(options_.categories);
+  if (by_category && by_group) {
+    return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories,
+                            options_.group_size);
+  }
+  if (by_category) return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories);
+  if (by_group) {
+    return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, options_.group_size);
+  }
+  return tx.exec_prepared(round_statement_, name_, options_.group_member, limit);
+}
+
 SubscriptionWorker::Round SubscriptionWorker::run_round() {
   pqxx::work tx(session_.connection());
   const std::int64_t limit = isolate_until_ ? 1 : options_.batch_size;
-  const std::string categories = text_array_literal(options_.categories);
-  pqxx::result rows;
-  if (!options_.categories.empty() && options_.group_size > 1) {
-    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories,
-                            options_.group_size);
-  } else if (!options_.categories.empty()) {
-    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories);
-  } else if (options_.group_size > 1) {
-    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit, options_.group_size);
-  } else {
-    rows = tx.exec_prepared(round_statement_, name_, options_.group_member, limit);
-  }
+  pqxx::result rows = read_page(tx, limit);
   if (rows.empty()) {
-    // Caught up, or another worker holds the checkpoint. Asked only now, so
-    // a round with events locks and reads them in one round trip.
+    // Caught up, or the checkpoint was locked by another worker; asked only
+    // now, so a round with events takes one round trip. That worker may have
+    // let go since: holding the lock now, read again before saying caught up.
     if (tx.exec_prepared("meowmx_sub_lock", name_, options_.group_member).empty()) return Round::kStandby;
-    isolate_until_.reset();  // nothing left of the batch being isolated
-    return Round::kCaughtUp;
+    rows = read_page(tx, limit);
+    if (rows.empty()) {
+      isolate_until_.reset();  // nothing left of the batch being isolated
+      return Round::kCaughtUp;
+    }
   }
   const auto batch = events_from_result(rows);
 
@@ -281,12 +290,14 @@ void SubscriptionWorker::run() {
       wait(round == Round::kStandby ? std::min<milliseconds>(options_.max_sleep, milliseconds{500}) : idle);
       idle = std::min<milliseconds>(idle * 2, options_.max_sleep);
     } catch (const pqxx::broken_connection& e) {
-      internal::logger().warn("subscription {}: connection lost ({})", name_, e.what());
+      internal::logger().warn("subscription {}: connection lost ({})", name_,
+                              redact(one_line(e.what()), session_.options().dsn));
       reconnect_with_backoff();
     } catch (const pqxx::in_doubt_error& e) {
       // The commit's outcome is unknown; the checkpoint in the database says
       // which it was, and the next round reads it.
-      internal::logger().warn("subscription {}: commit in doubt ({})", name_, e.what());
+      internal::logger().warn("subscription {}: commit in doubt ({})", name_,
+                              redact(one_line(e.what()), session_.options().dsn));
       reconnect_with_backoff();
     }
   }

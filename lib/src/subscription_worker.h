@@ -36,6 +36,9 @@ class SubscriptionWorker {
   void prepare_statements();
   void create_or_check_subscription();
   Round run_round();
+  // The round statement: locks the checkpoint (SKIP LOCKED) and reads up to
+  // `limit` events after it; no rows when caught up or locked by another worker.
+  pqxx::result read_page(pqxx::work& tx, std::int64_t limit);
   void on_handler_failure(const Position& first, const Position& last, const std::string& error);
   void park_dead_letter(const Position& event, const std::string& error);
   void listen();

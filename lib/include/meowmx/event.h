@@ -31,14 +31,17 @@ struct RecordedEvent {
   std::string aggregate_id;   // exactly as given to save()
   std::int64_t version = 0;   // 0-based position within the aggregate
   std::string event_type;
-  std::string json_text;      // the payload, a JSON object (jsonb's text form)
-  std::string metadata_text;  // the metadata object, or empty when none was given
+  // The payload (a JSON object) and metadata as JSON text: jsonb's normalised
+  // form for events read from the store, the client's own serialisation for
+  // those save() returns. Compare json(), not the text.
+  std::string json_text;
+  std::string metadata_text;  // empty when no metadata was given
   std::optional<std::string> event_id;
   std::string created_at;     // ISO 8601 in UTC, e.g. 2026-11-23T13:28:28.203311Z
 
   Position position() const { return {tx_id, id}; }
   // Each call parses anew: keep the result when reading several fields.
-  nlohmann::json json() const;
+  nlohmann::json json() const;      // null when json_text is empty
   nlohmann::json metadata() const;  // null when none was given
 };
 

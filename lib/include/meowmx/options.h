@@ -28,8 +28,8 @@ struct ClientOptions {
   // Largest serialized event (json + metadata) accepted by save(), in bytes.
   std::size_t max_event_bytes = 1 << 20;
   // Wake subscribers with one NOTIFY after each save that wrote events: one
-  // more short round trip (see docs/operations.md). Writers that turn it off
-  // leave subscribers to their polling (max_sleep).
+  // more short round trip and transaction id (see docs/operations.md).
+  // Writers that turn it off leave subscribers to their polling (max_sleep).
   bool notify = true;
 };
 
