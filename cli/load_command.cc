@@ -1,6 +1,7 @@
 #include "command.h"
 #include "connect.h"
 #include "json_lines.h"
+#include "meowmx/validation.h"
 
 namespace meowmx::cli {
 
@@ -24,6 +25,7 @@ void add_load_command(CLI::App& app, const GlobalOptions& global, CommandAction&
     action = [&global, args] {
       if (args->to_version >= 0) args->options.to_version = args->to_version;
       if (args->limit >= 0) args->options.limit = args->limit;
+      check_name("aggregate type", args->aggregate_type);
       Client client = connect(global);
       print_events(client.load(args->aggregate_type, args->aggregate_id, args->options));
       return 0;

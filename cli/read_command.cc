@@ -4,6 +4,7 @@
 #include "command.h"
 #include "connect.h"
 #include "json_lines.h"
+#include "meowmx/validation.h"
 #include "stop_signal.h"
 
 namespace meowmx::cli {
@@ -23,6 +24,7 @@ int run_read(const GlobalOptions& global, const ReadArgs& args) {
   ReadOptions options;
   options.categories = args.categories;
   options.after = Position::parse(args.after);
+  for (const auto& category : options.categories) check_name("category", category);
   Client client = connect(global);
   std::int64_t remaining = args.limit;  // -1: no limit
   auto idle_wait = 10ms;

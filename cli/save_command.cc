@@ -5,6 +5,7 @@
 #include "connect.h"
 #include "json_lines.h"
 #include "meowmx/error.h"
+#include "meowmx/validation.h"
 
 namespace meowmx::cli {
 namespace {
@@ -99,6 +100,8 @@ void add_save_command(CLI::App& app, const GlobalOptions& global, CommandAction&
         if (!args->event_id.empty()) event.event_id = args->event_id;
         events.push_back(std::move(event));
       }
+      check_name("aggregate type", args->aggregate_type);
+      check_new_events(events, ClientOptions{}.max_event_bytes);
       Client client = connect(global);
       print_events(client.save(args->aggregate_type, args->aggregate_id, events, version));
       return 0;

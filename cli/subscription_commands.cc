@@ -9,6 +9,7 @@
 #include "connect.h"
 #include "json_lines.h"
 #include "meowmx/error.h"
+#include "meowmx/validation.h"
 #include "stop_signal.h"
 
 namespace meowmx::cli {
@@ -58,6 +59,8 @@ int run_sub(const GlobalOptions& global, SubArgs& args) {
   } else if (args.on_failure != "stop") {
     throw InvalidArgument("invalid --on-failure '" + args.on_failure + "': choose stop or dead-letter");
   }
+  check_name("subscription name", args.name);
+  for (const auto& category : args.options.categories) check_name("category", category);
   Client client = connect(global);
   client.subscribe(args.name, args.options, args.exec.empty() ? BatchHandler(print_batch) : exec_batch(args.exec),
                    stop_token());
@@ -186,6 +189,7 @@ void add_subscription_commands(CLI::App& app, const GlobalOptions& global, Comma
   reset->callback([&global, &action, reset_name, reset_to] {
     action = [&global, reset_name, reset_to] {
       const StartFrom to = parse_start(*reset_to);
+      check_name("subscription name", *reset_name);
       connect(global).reset_subscription(*reset_name, to);
       return 0;
     };
@@ -196,6 +200,7 @@ void add_subscription_commands(CLI::App& app, const GlobalOptions& global, Comma
   remove->add_option("name", *delete_name, "Subscription name")->required();
   remove->callback([&global, &action, delete_name] {
     action = [&global, delete_name] {
+      check_name("subscription name", *delete_name);
       connect(global).delete_subscription(*delete_name);
       return 0;
     };

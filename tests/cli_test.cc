@@ -407,6 +407,40 @@ TEST_CASE("cli: bad input exits 2 with a one-line error and changes nothing") {
   CHECK(versions(events_from(save_one(dsn, "order", kOrderId, "1"))) == std::vector<std::int64_t>{1});
 }
 
+TEST_CASE("cli: bad input is refused before connecting, so it exits 2 even without a database") {
+  // Everything but the aggregate id (whose form depends on the schema's id
+  // type) can be judged without the server.
+  const std::vector<std::string> wanted = {"malformed JSON in --json",
+                                           "--stdin event over the 1 MiB size limit",
+                                           "--stdin line that is not UTF-8",
+                                           "NUL character in --json",
+                                           "hostile aggregate type in save",
+                                           "hostile event type",
+                                           "hostile event type on stdin",
+                                           "hostile aggregate type in load",
+                                           "hostile category in read",
+                                           "event id that is not a uuid"};
+  std::vector<BadInput> cases;
+  for (const BadInput& bad : bad_inputs()) {
+    if (std::find(wanted.begin(), wanted.end(), bad.name) != wanted.end()) cases.push_back(bad);
+  }
+  REQUIRE(cases.size() == wanted.size());
+  cases.push_back({"hostile subscription name", {"sub", kHostile}, ""});
+  cases.push_back({"hostile category in sub", {"sub", "projector", "--category", kHostile}, ""});
+  cases.push_back({"hostile name in sub-reset", {"sub-reset", kHostile}, ""});
+  cases.push_back({"hostile name in sub-delete", {"sub-delete", kHostile}, ""});
+  for (BadInput& bad : cases) {
+    CAPTURE(bad.name);
+    bad.args.insert(bad.args.begin(), {"--dsn", "postgresql://u@127.0.0.1:1/nowhere"});
+    const auto result = testing::run_cli(bad.args, bad.input);
+    INFO("stderr: " << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK(result.out.empty());
+    CHECK(result.err.find("connect") == std::string::npos);  // judged before connecting
+    check_one_error_line(result);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Version conflicts: exit 3
 

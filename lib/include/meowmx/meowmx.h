@@ -12,5 +12,6 @@
 #include "meowmx/options.h"
 #include "meowmx/position.h"
 #include "meowmx/subscription.h"
+#include "meowmx/validation.h"
 
 #endif  // MEOWMX_MEOWMX_H_
