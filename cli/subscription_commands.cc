@@ -105,7 +105,8 @@ void print_status_table(const std::vector<SubscriptionStatus>& rows,
   if (held_back && !holders.empty()) {
     const auto& h = holders.front();
     std::cout << "\nheld back by " << (h.pid ? "pid " + std::to_string(*h.pid) : "prepared transaction")
-              << (h.pid && !h.application_name.empty() ? " (" + h.application_name + ")" : "") << ", xid " << h.xid << ", open for " << format_seconds(h.age_seconds) << " s ("
+              << (h.pid && !h.application_name.empty() ? " (" + h.application_name + ")" : "") << ", xid "
+              << h.xid << ", open for " << format_seconds(h.age_seconds) << " s ("
               << h.state << "): " << h.query << "\n";
   }
 }

@@ -56,7 +56,8 @@ std::vector<EncodedEvent> encode_events(const std::vector<NewEvent>& events, std
   return encoded;
 }
 
-std::string batch_parameter(const std::vector<NewEvent>& events, const std::vector<EncodedEvent>& encoded) {
+std::string batch_parameter(const std::vector<NewEvent>& events,
+                            const std::vector<EncodedEvent>& encoded) {
   std::string batch = "[";
   for (std::size_t i = 0; i < events.size(); ++i) {
     const NewEvent& event = events[i];

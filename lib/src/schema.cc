@@ -60,15 +60,15 @@ void apply_migrations(pqxx::connection_base& connection, const SetupOptions& opt
   for (const auto& row : done) recorded.push_back(row[0].as<int>());
   for (const Migration& migration : migrations()) {
     if (std::find(recorded.begin(), recorded.end(), migration.number) != recorded.end()) continue;
-    internal::logger().info("applying migration {}", migration.name);
+    logger().info("applying migration {}", migration.name);
     tx.exec0(render(migration.sql, id_type));
     tx.exec_params0("INSERT INTO meowmx.migrations (number, name) VALUES ($1, $2)",
                     migration.number, std::string(migration.name));
     ++applied;
   }
   tx.commit();
-  internal::logger().info("schema is current ({} migration(s) applied, aggregate id type {})", applied,
-               to_string(id_type));
+  logger().info("schema is current ({} migration(s) applied, aggregate id type {})", applied,
+                to_string(id_type));
 }
 
 }  // namespace meowmx::internal

@@ -76,7 +76,8 @@ SubscriptionWorker::SubscriptionWorker(Session& session, std::string name, Subsc
       options_(std::move(options)),
       handler_(std::move(handler)),
       stop_(std::move(stop)),
-      worker_label_(host_and_pid()) {
+      worker_label_(host_and_pid()),
+      categories_literal_(text_array_literal(options_.categories)) {
   check_name("subscription name", name_);
   for (const auto& category : options_.categories) check_name("category", category);
   if (options_.batch_size < 1) throw InvalidArgument("batch size must be at least 1");
@@ -134,12 +135,13 @@ void SubscriptionWorker::create_or_check_subscription() {
 pqxx::result SubscriptionWorker::read_page(pqxx::work& tx, std::int64_t limit) {
   const bool by_category = !options_.categories.empty();
   const bool by_group = options_.group_size > 1;
-  const std::string categories = text_array_literal(options_.categories);
   if (by_category && by_group) {
-    return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories,
+    return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories_literal_,
                             options_.group_size);
   }
-  if (by_category) return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories);
+  if (by_category) {
+    return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories_literal_);
+  }
   if (by_group) {
     return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, options_.group_size);
   }
@@ -182,7 +184,7 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
     failing_event_.reset();
     attempts_ = 0;
   }
-  internal::logger().debug("subscription {}: delivered {} event(s) up to {}", name_, batch.size(), last.to_string());
+  logger().debug("subscription {}: delivered {} event(s) up to {}", name_, batch.size(), last.to_string());
   return Round::kDelivered;
 }
 
@@ -190,7 +192,7 @@ void SubscriptionWorker::on_handler_failure(const Position& first, const Positio
                                             const std::string& error) {
   if (!isolate_until_ && first != last) {
     // Which event of the batch failed is unknown: go one at a time.
-    internal::logger().warn("subscription {}: handler failed on a batch ({}); retrying event by event", name_, error);
+    logger().warn("subscription {}: handler failed on a batch ({}); retrying event by event", name_, error);
     isolate_until_ = last;
     return;
   }
@@ -202,8 +204,8 @@ void SubscriptionWorker::on_handler_failure(const Position& first, const Positio
   if (attempts_ < options_.retry.max_attempts) {
     auto backoff = options_.retry.initial_backoff * (1 << std::min(attempts_ - 1, 20));
     backoff = std::min<milliseconds>(backoff, options_.retry.max_backoff);
-    internal::logger().warn("subscription {}: handler failed on event {} (attempt {} of {}): {}; retrying in {} ms",
-                 name_, first.to_string(), attempts_, options_.retry.max_attempts, error, backoff.count());
+    logger().warn("subscription {}: handler failed on event {} (attempt {} of {}): {}; retrying in {} ms",
+                  name_, first.to_string(), attempts_, options_.retry.max_attempts, error, backoff.count());
     wait(backoff);
     return;
   }
@@ -223,8 +225,8 @@ void SubscriptionWorker::park_dead_letter(const Position& event, const std::stri
   tx.exec_prepared("meowmx_sub_checkpoint", name_, options_.group_member, std::to_string(event.tx_id),
                    event.id, 0, worker_label_);
   tx.commit();
-  internal::logger().error("subscription {}: event {} parked in meowmx.dead_letters after {} attempt(s): {}", name_,
-                event.to_string(), attempts_, error);
+  logger().error("subscription {}: event {} parked in meowmx.dead_letters after {} attempt(s): {}", name_,
+                 event.to_string(), attempts_, error);
   failing_event_.reset();
   attempts_ = 0;
 }
@@ -250,10 +252,10 @@ void SubscriptionWorker::reconnect_with_backoff() {
       session_.reconnect();
       prepare_statements();
       listen();
-      internal::logger().info("subscription {}: reconnected; resuming from the checkpoint", name_);
+      logger().info("subscription {}: reconnected; resuming from the checkpoint", name_);
       return;
     } catch (const ConnectionError& e) {
-      internal::logger().warn("subscription {}: {}; retrying in {} ms", name_, e.what(), backoff.count());
+      logger().warn("subscription {}: {}; retrying in {} ms", name_, e.what(), backoff.count());
     }
     pollfd stop_fd{stop_fd_, POLLIN, 0};
     poll(&stop_fd, 1, static_cast<int>(backoff.count()));
@@ -290,14 +292,14 @@ void SubscriptionWorker::run() {
       wait(round == Round::kStandby ? std::min<milliseconds>(options_.max_sleep, milliseconds{500}) : idle);
       idle = std::min<milliseconds>(idle * 2, options_.max_sleep);
     } catch (const pqxx::broken_connection& e) {
-      internal::logger().warn("subscription {}: connection lost ({})", name_,
-                              redact(one_line(e.what()), session_.options().dsn));
+      logger().warn("subscription {}: connection lost ({})", name_,
+                    redact(one_line(e.what()), session_.options().dsn));
       reconnect_with_backoff();
     } catch (const pqxx::in_doubt_error& e) {
       // The commit's outcome is unknown; the checkpoint in the database says
       // which it was, and the next round reads it.
-      internal::logger().warn("subscription {}: commit in doubt ({})", name_,
-                              redact(one_line(e.what()), session_.options().dsn));
+      logger().warn("subscription {}: commit in doubt ({})", name_,
+                    redact(one_line(e.what()), session_.options().dsn));
       reconnect_with_backoff();
     }
   }

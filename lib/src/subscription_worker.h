@@ -53,6 +53,7 @@ class SubscriptionWorker {
   std::stop_token stop_;
   std::unique_ptr<Wakeups> wakeups_;
   const std::string worker_label_;
+  const std::string categories_literal_;  // the round statement's text[] parameter
   int stop_fd_ = -1;  // eventfd written when a stop is requested
   std::string round_statement_;  // the prepared round statement for this filter
 

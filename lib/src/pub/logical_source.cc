@@ -29,7 +29,7 @@ void LogicalSource::run(Pipeline& pipeline) {
   ReplicationStream stream(options_.dsn);
   stream.start(options_.slot, options_.publication);
   streaming_ = true;
-  internal::logger().info("streaming slot {} (publication {})", options_.slot, options_.publication);
+  logger().info("streaming slot {} (publication {})", options_.slot, options_.publication);
 
   PgOutputDecoder decoder(pipeline, [&catalog](std::uint32_t oid) { return catalog.primary_key(oid); });
   auto next_status = Clock::now() + options_.status_interval;
@@ -78,7 +78,7 @@ void LogicalSource::run(Pipeline& pipeline) {
   }
   stream.send_status(acknowledged);
   stream.finish();
-  internal::logger().info("stopped streaming slot {} at {}", options_.slot, format_lsn(acknowledged));
+  logger().info("stopped streaming slot {} at {}", options_.slot, format_lsn(acknowledged));
 }
 
 }  // namespace meowmx::internal

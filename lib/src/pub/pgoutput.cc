@@ -145,7 +145,7 @@ void PgOutputDecoder::on_relation(wire::Reader& in) {
       relation.key.push_back(at);
     }
   }
-  internal::logger().debug("relation {} ({} columns)", relation.table, relation.columns.size());
+  logger().debug("relation {} ({} columns)", relation.table, relation.columns.size());
   relations_[oid] = std::move(relation);
 }
 

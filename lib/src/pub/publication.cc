@@ -96,7 +96,7 @@ void ensure_publication(Catalog& catalog, const std::string& publication,
       tx.exec0("CREATE PUBLICATION " + quote_identifier(publication) + " FOR TABLE " + table_list(tables) +
                " WITH (publish_via_partition_root = true)");
       write_slots(tx, publication, {});
-      internal::logger().info("created publication {} for {} table(s)", publication, tables.size());
+      logger().info("created publication {} for {} table(s)", publication, tables.size());
     } else if (!row->all_tables) {
       std::vector<CapturedTable> missing;
       for (const auto& table : tables) {
@@ -109,7 +109,7 @@ void ensure_publication(Catalog& catalog, const std::string& publication,
       }
       if (!missing.empty()) {
         tx.exec0("ALTER PUBLICATION " + quote_identifier(publication) + " ADD TABLE " + table_list(missing));
-        internal::logger().info("publication {}: added {} table(s)", publication, missing.size());
+        logger().info("publication {}: added {} table(s)", publication, missing.size());
       }
     }
     tx.commit();
@@ -167,7 +167,7 @@ Lsn ensure_slot(Catalog& catalog, const std::string& slot, const std::string& pu
     pqxx::nontransaction tx(catalog.connection());
     try {
       tx.exec_params("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", slot);
-      internal::logger().info("created replication slot {}", slot);
+      logger().info("created replication slot {}", slot);
     } catch (const pqxx::sql_error& e) {
       // Another pub created it a moment ago: use it (or wait for it to be free).
       if (e.sqlstate() != "42710") throw;
@@ -237,7 +237,7 @@ PubDropResult drop_slot_and_publication(Catalog& catalog, const std::string& slo
     const auto row = read_publication(tx, publication);
     if (!row) return;
     if (!row->meowmx_slots) {
-      internal::logger().warn("publication {} was not created by meowmx: left in place", publication);
+      logger().warn("publication {} was not created by meowmx: left in place", publication);
       return;
     }
     auto slots = *row->meowmx_slots;
@@ -247,7 +247,7 @@ PubDropResult drop_slot_and_publication(Catalog& catalog, const std::string& slo
       dropped.publication_dropped = true;
     } else {
       write_slots(tx, publication, slots);
-      internal::logger().info("publication {} kept: still used by slot(s) of meowmx", publication);
+      logger().info("publication {} kept: still used by slot(s) of meowmx", publication);
     }
     tx.commit();
   });

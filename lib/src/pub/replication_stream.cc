@@ -104,7 +104,7 @@ void ReplicationStream::send_status(Lsn flushed, bool reply_requested) {
       PQflush(connection_.get()) != 0) {
     fail("cannot send the standby status");
   }
-  internal::logger().trace("acknowledged {}", format_lsn(flushed));
+  logger().trace("acknowledged {}", format_lsn(flushed));
 }
 
 void ReplicationStream::finish() {

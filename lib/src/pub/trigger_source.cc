@@ -31,7 +31,7 @@ void dispatch(const std::vector<std::string>& payloads, Pipeline& pipeline) {
   for (const auto& payload : payloads) {
     const auto message = nlohmann::json::parse(payload, nullptr, false);
     if (message.is_discarded() || !message.is_object()) {
-      internal::logger().warn("ignoring a notification on {} that is not meowmx's: {}", kTriggerChannel, payload);
+      logger().warn("ignoring a notification on {} that is not meowmx's: {}", kTriggerChannel, payload);
       continue;
     }
     ChangeEvent event;
@@ -42,11 +42,11 @@ void dispatch(const std::vector<std::string>& payloads, Pipeline& pipeline) {
       event.xid = message.at("xid").get<std::uint64_t>();
       event.position = {{"xid", event.xid}, {"index", message.at("index")}};
     } catch (const std::exception& e) {
-      internal::logger().warn("ignoring a malformed notification on {}: {}", kTriggerChannel, e.what());
+      logger().warn("ignoring a malformed notification on {}: {}", kTriggerChannel, e.what());
       continue;
     }
     if (message.value("pk_too_long", false)) {
-      internal::logger().warn("{}: the key did not fit in a notification and is sent as null", event.name());
+      logger().warn("{}: the key did not fit in a notification and is sent as null", event.name());
     }
     if (open_xid && *open_xid != event.xid) pipeline.commit({{"xid", *open_xid}});
     open_xid = event.xid;
@@ -70,7 +70,7 @@ void TriggerSource::run(Pipeline& pipeline) {
   });
   install_triggers(catalog, tables);
   streaming_ = true;
-  internal::logger().info("listening on {} for {} table(s)", kTriggerChannel, tables.size());
+  logger().info("listening on {} for {} table(s)", kTriggerChannel, tables.size());
   while (!waker_.woken()) {
     wait_for_socket(catalog.connection().sock(), &waker_, options_.status_interval);
     catalog.guarded("listening for changes", [&] { catalog.connection().get_notifs(); });

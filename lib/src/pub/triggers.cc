@@ -91,7 +91,7 @@ void install_triggers(Catalog& catalog, const std::vector<CapturedTable>& tables
     }
     tx.commit();
   });
-  internal::logger().info("triggers installed on {} table(s)", tables.size());
+  logger().info("triggers installed on {} table(s)", tables.size());
 }
 
 void uninstall_triggers(Catalog& catalog, const std::vector<CapturedTable>& tables) {
@@ -112,7 +112,7 @@ void uninstall_triggers(Catalog& catalog, const std::vector<CapturedTable>& tabl
     }
     tx.commit();
   });
-  internal::logger().info("triggers removed from {} table(s)", tables.size());
+  logger().info("triggers removed from {} table(s)", tables.size());
 }
 
 }  // namespace meowmx::internal
