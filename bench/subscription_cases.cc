@@ -78,8 +78,8 @@ Tally catch_up_ours(const Target& target, std::int64_t batch_size) {
   return tally;
 }
 
-// The page query of the subscription (lib/src/log_query.cc) with the select
-// list every event query uses (kEventColumns in lib/src/event_row.h). The
+// The page query of the subscription (lib/src/store/log_query.cc) with the select
+// list every event query uses (kEventColumns in lib/src/store/event_row.h). The
 // ORDER BY names the table's columns: a bare `tx_id` there would mean the
 // output column `tx_id::text`, a text sort of every row of the log instead
 // of a walk along the (tx_id, id) index.

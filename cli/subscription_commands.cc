@@ -4,7 +4,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "child_process.h"
+#include "common/child_process.h"
 #include "command.h"
 #include "connect.h"
 #include "json_lines.h"

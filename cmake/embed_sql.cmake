@@ -4,7 +4,7 @@
 file(GLOB migrations "${SQL_DIR}/[0-9][0-9][0-9]_*.sql")
 list(SORT migrations)
 set(body "// Generated from sql/ by cmake/embed_sql.cmake. Do not edit.\n")
-string(APPEND body "#include \"migrations.h\"\n\nnamespace meowmx::internal {\n\n")
+string(APPEND body "#include \"store/migrations.h\"\n\nnamespace meowmx::internal {\n\n")
 string(APPEND body "const std::vector<Migration>& migrations() {\n  static const std::vector<Migration> all = {\n")
 foreach(path IN LISTS migrations)
   get_filename_component(name "${path}" NAME_WE)

@@ -17,7 +17,7 @@
 #include <pqxx/pqxx>
 
 #include "meowmx/meowmx.h"
-#include "subscription_round.h"
+#include "subscriptions/subscription_round.h"
 #include "support/events.h"
 #include "support/test_cluster.h"
 

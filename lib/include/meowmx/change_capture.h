@@ -2,9 +2,9 @@
 #ifndef MEOWMX_CHANGE_CAPTURE_H_
 #define MEOWMX_CHANGE_CAPTURE_H_
 
-#include "meowmx/change_event.h"
-#include "meowmx/pub.h"
-#include "meowmx/signal.h"
-#include "meowmx/sink.h"
+#include "meowmx/capture/change_event.h"
+#include "meowmx/capture/pub.h"
+#include "meowmx/capture/signal.h"
+#include "meowmx/capture/sink.h"
 
 #endif  // MEOWMX_CHANGE_CAPTURE_H_

@@ -55,6 +55,14 @@ class HandlerFailed : public Error {
   using Error::Error;
 };
 
+// Thrown by a subscription handler when the failure is not the events' (its
+// output is gone, its command cannot run): the subscription stops at once,
+// without retries or dead letters, and the batch is not checkpointed (exit 1).
+class HandlerAborted : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace meowmx
 
 #endif  // MEOWMX_ERROR_H_

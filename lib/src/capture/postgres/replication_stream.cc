@@ -1,0 +1,114 @@
+#include "capture/postgres/replication_stream.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "pg/connection_errors.h"
+#include "common/logger.h"
+#include "meowmx/error.h"
+#include "capture/postgres/identifiers.h"
+#include "capture/source.h"
+#include "capture/postgres/wire.h"
+
+namespace meowmx::internal {
+namespace {
+
+struct ResultClearer {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using Result = std::unique_ptr<PGresult, ResultClearer>;
+
+std::string sqlstate(const PGresult* result) {
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  return state ? state : "";
+}
+
+}  // namespace
+
+ReplicationStream::ReplicationStream(std::string dsn) : dsn_(std::move(dsn)) {
+  // expand_dbname: the DSN's own settings come first, replication mode is added.
+  const char* keywords[] = {"dbname", "replication", "application_name", nullptr};
+  const char* values[] = {dsn_.c_str(), "database", "meowmx pub", nullptr};
+  connection_.reset(PQconnectdbParams(keywords, values, 1));
+  if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) {
+    throw ConnectionError(redact("cannot open a replication connection to " + describe_dsn(dsn_) + ": " +
+                                     one_line(PQerrorMessage(connection_.get())),
+                                 dsn_));
+  }
+}
+
+void ReplicationStream::fail(std::string_view context) {
+  throw ConnectionError(redact(std::string(context) + ": " + one_line(PQerrorMessage(connection_.get())), dsn_));
+}
+
+void ReplicationStream::start(const std::string& slot, const std::string& publication) {
+  // The slot name is checked to be [a-z0-9_]; publication_names is a string
+  // holding a list of identifiers, so the quoted identifier goes in a literal.
+  check_slot_name(slot);
+  const std::string quoted_publication = quote_identifier(publication);
+  char* literal = PQescapeLiteral(connection_.get(), quoted_publication.c_str(), quoted_publication.size());
+  if (!literal) fail("cannot quote the publication name");
+  const std::string command = "START_REPLICATION SLOT " + slot +
+                              " LOGICAL 0/0 (proto_version '1', publication_names " + literal + ")";
+  PQfreemem(literal);
+  Result result(PQexec(connection_.get(), command.c_str()));
+  if (PQresultStatus(result.get()) == PGRES_COPY_BOTH) return;
+  if (PQstatus(connection_.get()) != CONNECTION_OK) fail("replication connection lost");
+  const std::string message = one_line(PQresultErrorMessage(result.get()));
+  if (sqlstate(result.get()) == "55006") {
+    throw RetryLater("replication slot " + slot + " is busy: " + message);
+  }
+  throw Error(redact("cannot stream replication slot " + slot + ": " + message, dsn_));
+}
+
+std::string_view ReplicationStream::read(std::chrono::milliseconds timeout, const Waker* waker) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  buffer_.reset();
+  for (;;) {
+    char* data = nullptr;
+    const int size = PQgetCopyData(connection_.get(), &data, 1);
+    if (size > 0) {
+      buffer_.reset(data);
+      return {data, static_cast<std::size_t>(size)};
+    }
+    if (size == -2) fail("replication stream broken");
+    if (size == -1) {
+      // The server ended COPY: its final result says why.
+      Result result(PQgetResult(connection_.get()));
+      const std::string state = result ? sqlstate(result.get()) : "";
+      const std::string message = result ? one_line(PQresultErrorMessage(result.get())) : "";
+      if (PQstatus(connection_.get()) != CONNECTION_OK || message.empty() || state.rfind("57", 0) == 0 ||
+          state.rfind("08", 0) == 0) {
+        throw ConnectionError(redact("the server ended the replication stream: " +
+                                         (message.empty() ? std::string("no reason given") : message),
+                                     dsn_));
+      }
+      throw Error(redact("the server ended the replication stream: " + message, dsn_));
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0 || (waker && waker->woken())) return {};
+    if (!wait_for_socket(PQsocket(connection_.get()), waker, left)) return {};
+    if (!PQconsumeInput(connection_.get())) fail("replication stream broken");
+  }
+}
+
+void ReplicationStream::send_status(Lsn flushed, bool reply_requested) {
+  std::string message;
+  message.reserve(34);
+  message += 'r';
+  for (int i = 0; i < 3; ++i) wire::append_uint64(message, flushed);  // written, flushed, applied
+  wire::append_uint64(message, static_cast<std::uint64_t>(wire::now_postgres_micros()));
+  message += static_cast<char>(reply_requested ? 1 : 0);
+  if (PQputCopyData(connection_.get(), message.data(), static_cast<int>(message.size())) != 1 ||
+      PQflush(connection_.get()) != 0) {
+    fail("cannot send the standby status");
+  }
+  logger().trace("acknowledged {}", format_lsn(flushed));
+}
+
+void ReplicationStream::finish() {
+  if (PQputCopyEnd(connection_.get(), nullptr) == 1) PQflush(connection_.get());
+}
+
+}  // namespace meowmx::internal

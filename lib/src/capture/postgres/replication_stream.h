@@ -1,0 +1,64 @@
+// ReplicationStream: a libpq connection in replication mode streaming one
+// logical slot (START_REPLICATION ... LOGICAL) over COPY BOTH. libpqxx cannot
+// speak this protocol, so this is plain libpq behind RAII.
+//
+// Messages from the server are CopyData frames: 'w' XLogData (a pgoutput
+// message with its WAL position) and 'k' keepalives; the client sends 'r'
+// standby status updates carrying the position it has flushed.
+#ifndef MEOWMX_SRC_CAPTURE_POSTGRES_REPLICATION_STREAM_H_
+#define MEOWMX_SRC_CAPTURE_POSTGRES_REPLICATION_STREAM_H_
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <libpq-fe.h>
+
+#include "capture/postgres/lsn.h"
+#include "common/waker.h"
+
+namespace meowmx::internal {
+
+class ReplicationStream {
+ public:
+  // Connects with replication=database; throws ConnectionError when it cannot.
+  explicit ReplicationStream(std::string dsn);
+
+  // Streams the slot from its confirmed position with pgoutput protocol 1.
+  // Throws RetryLater while another process holds the slot, Error when the
+  // server refuses (slot gone or invalidated, publication missing).
+  void start(const std::string& slot, const std::string& publication);
+
+  // The next CopyData frame, waiting up to `timeout` or until the waker
+  // (when given) fires; empty when none came. Valid until the next call.
+  // Throws ConnectionError when the connection breaks, Error when the server
+  // ends the stream with an error.
+  std::string_view read(std::chrono::milliseconds timeout, const Waker* waker);
+
+  // Reports `flushed` as written, flushed and applied; it becomes the slot's
+  // confirmed position, from which the next run resumes.
+  void send_status(Lsn flushed, bool reply_requested = false);
+
+  // Ends the stream in an orderly way, so the server releases the slot at once.
+  void finish();
+
+ private:
+  struct ConnectionCloser {
+    void operator()(PGconn* connection) const { PQfinish(connection); }
+  };
+  struct BufferFreer {
+    void operator()(char* buffer) const { PQfreemem(buffer); }
+  };
+
+  [[noreturn]] void fail(std::string_view context);
+
+  std::string dsn_;
+  std::unique_ptr<PGconn, ConnectionCloser> connection_;
+  std::unique_ptr<char, BufferFreer> buffer_;  // the frame read() returned last
+};
+
+}  // namespace meowmx::internal
+
+#endif  // MEOWMX_SRC_CAPTURE_POSTGRES_REPLICATION_STREAM_H_

@@ -1,0 +1,35 @@
+// TriggerSource: changes through row triggers and LISTEN/NOTIFY.
+//
+// Low latency and no replication privileges needed, but lossy by design:
+// NOTIFY reaches only sessions listening at commit time, so changes made
+// while no pub listens are never seen. A session LISTENs first, then
+// installs the triggers, then passes notifications on, one transaction
+// (by xid) at a time.
+#ifndef MEOWMX_SRC_CAPTURE_POSTGRES_TRIGGER_SOURCE_H_
+#define MEOWMX_SRC_CAPTURE_POSTGRES_TRIGGER_SOURCE_H_
+
+#include <vector>
+
+#include "meowmx/capture/pub.h"
+#include "capture/postgres/identifiers.h"
+#include "capture/source.h"
+#include "common/waker.h"
+
+namespace meowmx::internal {
+
+class TriggerSource : public Source {
+ public:
+  TriggerSource(const PubOptions& options, std::vector<TableName> tables, const Waker& waker);
+  void run(Pipeline& pipeline) override;
+  bool streaming() const override { return streaming_; }
+
+ private:
+  const PubOptions& options_;
+  std::vector<TableName> tables_;
+  const Waker& waker_;
+  bool streaming_ = false;
+};
+
+}  // namespace meowmx::internal
+
+#endif  // MEOWMX_SRC_CAPTURE_POSTGRES_TRIGGER_SOURCE_H_

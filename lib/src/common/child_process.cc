@@ -1,0 +1,137 @@
+#include "common/child_process.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "meowmx/error.h"
+
+namespace meowmx::internal {
+namespace {
+
+// Runs in the forked child before exec: only async-signal-safe calls.
+[[noreturn]] void exec_child(const std::vector<char*>& argv, const passwd* user, const char* dir,
+                             int input_fd, int output_fd) {
+  if (input_fd >= 0) {
+    dup2(input_fd, STDIN_FILENO);
+    close(input_fd);
+  }
+  if (output_fd >= 0) {
+    dup2(output_fd, STDOUT_FILENO);
+    dup2(output_fd, STDERR_FILENO);
+    close(output_fd);
+  }
+  if (user && (initgroups(user->pw_name, user->pw_gid) != 0 || setgid(user->pw_gid) != 0 ||
+               setuid(user->pw_uid) != 0)) {
+    const char message[] = "cannot switch user\n";
+    (void)!write(STDERR_FILENO, message, sizeof message - 1);
+    _exit(126);
+  }
+  if (dir && chdir(dir) != 0) _exit(126);
+  execvp(argv[0], argv.data());
+  const char message[] = "cannot execute program\n";
+  (void)!write(STDERR_FILENO, message, sizeof message - 1);
+  _exit(127);
+}
+
+// Writes all of `input` to fd and closes it. SIGPIPE is blocked in this
+// thread, so a program that exits without reading gives EPIPE, not death.
+void feed(int fd, std::string input) {
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+  std::size_t written = 0;
+  while (written < input.size()) {
+    const ssize_t n = write(fd, input.data() + written, input.size() - written);
+    if (n > 0) {
+      written += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      break;
+    }
+  }
+  close(fd);
+}
+
+}  // namespace
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildProcessOptions& options) {
+  const passwd* user = nullptr;
+  if (!options.run_as_user.empty()) {
+    user = getpwnam(options.run_as_user.c_str());
+    if (!user) throw Error("system user '" + options.run_as_user + "' does not exist");
+  }
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const std::string dir = options.working_dir.string();
+
+  int fds[2] = {-1, -1};
+  int in_fds[2] = {-1, -1};
+  if ((options.capture_output && pipe2(fds, O_CLOEXEC) != 0) ||
+      (!options.input.empty() && pipe2(in_fds, O_CLOEXEC) != 0)) {
+    throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
+  }
+  pid_ = fork();
+  if (pid_ < 0) throw Error(std::string("cannot fork: ") + std::strerror(errno));
+  if (pid_ == 0) exec_child(args, user, dir.empty() ? nullptr : dir.c_str(), in_fds[0], fds[1]);
+  if (options.capture_output) {
+    close(fds[1]);
+    output_fd_ = fds[0];
+  }
+  if (!options.input.empty()) {
+    close(in_fds[0]);
+    input_writer_ = std::thread(feed, in_fds[1], options.input);
+  }
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (input_writer_.joinable()) input_writer_.join();
+  if (output_fd_ >= 0) close(output_fd_);
+}
+
+int ChildProcess::wait() {
+  if (output_fd_ >= 0) {
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = read(output_fd_, buffer, sizeof buffer);
+      if (n > 0) {
+        output_.append(buffer, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        break;
+      }
+    }
+    close(output_fd_);
+    output_fd_ = -1;
+  }
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  if (input_writer_.joinable()) input_writer_.join();
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+std::string run_or_throw(const std::vector<std::string>& argv, const ChildProcessOptions& options) {
+  ChildProcess child(argv, options);
+  const int status = child.wait();
+  if (status != 0) {
+    std::string output = child.output();
+    while (!output.empty() && output.back() == '\n') output.pop_back();
+    throw Error(argv[0] + " failed (exit " + std::to_string(status) + "): " + output);
+  }
+  return child.output();
+}
+
+}  // namespace meowmx::internal

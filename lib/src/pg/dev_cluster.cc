@@ -1,0 +1,240 @@
+#include "meowmx/dev_cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/child_process.h"
+#include "common/logger.h"
+#include "meowmx/error.h"
+
+namespace meowmx {
+namespace fs = std::filesystem;
+namespace {
+
+// initdb refuses to run as root, so root runs the cluster as Debian's postgres user.
+std::string server_user() { return geteuid() == 0 ? "postgres" : ""; }
+
+// Binds 127.0.0.1:port (0: any) and returns the port bound, or 0 when taken.
+// SO_REUSEADDR as PostgreSQL itself sets it: connections of a stopped server
+// lingering in TIME-WAIT must not make a restart move to another port.
+int bind_loopback_port(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw Error("cannot open a socket to find a free port");
+  const int yes = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  socklen_t length = sizeof address;
+  auto* generic = reinterpret_cast<sockaddr*>(&address);
+  const bool ok = bind(fd, generic, sizeof address) == 0 && getsockname(fd, generic, &length) == 0;
+  close(fd);
+  return ok ? ntohs(address.sin_port) : 0;
+}
+
+// The port of the last start, kept so that a restarted cluster keeps its URL
+// and clients can reconnect; a new one only when that port got taken.
+int choose_port(const fs::path& dir) {
+  const fs::path file = dir / "meowmx.port";
+  int previous = 0;
+  std::ifstream(file) >> previous;
+  int port = previous > 0 ? bind_loopback_port(previous) : 0;
+  if (port == 0) port = bind_loopback_port(0);
+  if (port == 0) throw Error("cannot find a free loopback port");
+  if (port != previous) std::ofstream(file) << port << "\n";
+  return port;
+}
+
+// postmaster.pid: line 1 the pid, line 4 the port.
+std::vector<std::string> pid_file_lines(const fs::path& dir) {
+  std::ifstream in(dir / "postmaster.pid");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// A zombie counts as gone: the postmaster is not our child, and in a container
+// nobody may reap it.
+bool process_alive(int pid) {
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
+}
+
+// Whether a live (not zombie) process is in process group `group`.
+bool group_alive(int group) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto paren = line.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(line.substr(paren + 2));
+    char state = 0;
+    int parent = 0, process_group = 0;
+    fields >> state >> parent >> process_group;
+    if (process_group == group && state != 'Z') return true;
+  }
+  return false;
+}
+
+template <typename Alive>
+void wait_until_gone(int pid, Alive alive) {
+  using namespace std::chrono_literals;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (alive(pid)) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw Error("PostgreSQL (pid " + std::to_string(pid) + ") did not stop within 60 s");
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+void give_to_server_user(const fs::path& dir) {
+  const std::string user = server_user();
+  if (user.empty()) return;
+  const passwd* pw = getpwnam(user.c_str());
+  if (!pw) throw Error("running as root needs the '" + user + "' system user (apt-get install postgresql)");
+  if (chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+    throw Error("cannot hand " + dir.string() + " to the " + user + " user");
+  }
+}
+
+}  // namespace
+
+DevCluster::DevCluster(DevClusterOptions options) : options_(std::move(options)) {
+  options_.dir = fs::absolute(options_.dir);
+}
+
+DevCluster::~DevCluster() {
+  if (!options_.stop_on_destroy) return;
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    internal::logger().error("stopping the dev cluster in {}: {}", options_.dir.string(), e.what());
+  }
+}
+
+fs::path DevCluster::find_bin_dir() {
+  try {
+    internal::ChildProcessOptions quiet;
+    std::string out = internal::run_or_throw({"pg_config", "--bindir"}, quiet);
+    out.erase(out.find_last_not_of("\n ") + 1);
+    if (fs::exists(fs::path(out) / "initdb")) return out;
+  } catch (const Error&) {
+    // No pg_config on PATH: look where Debian installs the server.
+  }
+  std::vector<fs::path> candidates;
+  if (fs::is_directory("/usr/lib/postgresql")) {
+    for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql")) {
+      if (fs::exists(entry.path() / "bin" / "initdb")) candidates.push_back(entry.path() / "bin");
+    }
+  }
+  if (candidates.empty()) {
+    throw Error("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql");
+  }
+  // Newest major version: compare numerically so 15 beats 9.6.
+  return *std::max_element(candidates.begin(), candidates.end(), [](const fs::path& a, const fs::path& b) {
+    return std::stod(a.parent_path().filename().string()) < std::stod(b.parent_path().filename().string());
+  });
+}
+
+std::optional<int> DevCluster::pid() const {
+  const auto lines = pid_file_lines(options_.dir);
+  if (lines.empty()) return std::nullopt;
+  const int pid = std::atoi(lines[0].c_str());
+  if (!process_alive(pid)) return std::nullopt;
+  return pid;
+}
+
+bool DevCluster::running() const { return pid().has_value(); }
+
+std::optional<int> DevCluster::port() const {
+  const auto lines = pid_file_lines(options_.dir);
+  if (lines.size() < 4 || !running()) return std::nullopt;
+  return std::atoi(lines[3].c_str());
+}
+
+std::string DevCluster::url() const {
+  const auto p = port();
+  if (!p) throw Error("the dev cluster in " + options_.dir.string() + " is not running: meowmx dev-db start");
+  return "postgresql://postgres@127.0.0.1:" + std::to_string(*p) + "/postgres";
+}
+
+void DevCluster::start() {
+  if (running()) return;
+  const fs::path bin = find_bin_dir();
+  internal::ChildProcessOptions as_server;
+  as_server.run_as_user = server_user();
+  as_server.working_dir = options_.dir;
+
+  if (!fs::exists(options_.dir / "PG_VERSION")) {
+    fs::create_directories(options_.dir);
+    fs::permissions(options_.dir, fs::perms::owner_all, fs::perm_options::replace);
+    give_to_server_user(options_.dir);
+    internal::logger().info("creating a PostgreSQL cluster in {}", options_.dir.string());
+    internal::run_or_throw({(bin / "initdb").string(), "-D", options_.dir.string(), "-U", "postgres",
+                            "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"},
+                           as_server);
+    std::ofstream conf(options_.dir / "postgresql.conf", std::ios::app);
+    conf << "\n# added by meowmx dev-db\n"
+         << "listen_addresses = '127.0.0.1'\n"
+         << "unix_socket_directories = ''\n"
+         << "wal_level = logical\n"
+         << "max_wal_senders = 20\n"
+         << "max_replication_slots = 20\n"
+         << "max_connections = 200\n";
+    for (const auto& line : options_.settings) conf << line << "\n";
+  }
+  const int port = options_.port ? options_.port : choose_port(options_.dir);
+  internal::logger().info("starting PostgreSQL on 127.0.0.1:{}", port);
+  try {
+    internal::run_or_throw({(bin / "pg_ctl").string(), "start", "-w", "-t", "120", "-D",
+                            options_.dir.string(), "-l", (options_.dir / "server.log").string(),
+                            "-o", "-p " + std::to_string(port)},
+                           as_server);
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + " (see " + (options_.dir / "server.log").string() + ")");
+  }
+}
+
+void DevCluster::stop() {
+  const auto p = pid();
+  if (!p) return;
+  ::kill(*p, SIGINT);  // fast shutdown: roll back sessions, checkpoint, exit
+  wait_until_gone(*p, process_alive);
+}
+
+void DevCluster::kill() {
+  const auto p = pid();
+  if (!p) return;
+  // pg_ctl makes the postmaster a session leader: kill the whole group so no
+  // orphaned backend keeps the shared memory and blocks the next start.
+  ::kill(-*p, SIGKILL);
+  ::kill(*p, SIGKILL);
+  wait_until_gone(*p, group_alive);
+  // A killed postmaster may stay a zombie until PID 1 reaps it, and its
+  // postmaster.pid would name a live-looking process: PostgreSQL refuses to
+  // start over such a lock file. Every process of the server is gone now.
+  fs::remove(options_.dir / "postmaster.pid");
+}
+
+}  // namespace meowmx

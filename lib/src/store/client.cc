@@ -1,0 +1,339 @@
+#include "meowmx/client.h"
+
+#include <algorithm>
+#include <string>
+
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+#include <pqxx/transaction>
+
+#include "store/batch_encoding.h"
+#include "pg/connection_errors.h"
+#include "store/event_row.h"
+#include "store/input_validation.h"
+#include "store/log_query.h"
+#include "common/logger.h"
+#include "meowmx/aggregate.h"
+#include "meowmx/error.h"
+#include "store/save_statement.h"
+#include "store/schema.h"
+#include "pg/session.h"
+#include "subscriptions/subscription_worker.h"
+
+namespace meowmx {
+namespace {
+
+const std::string kEventsByIdSql = std::string("SELECT ") + internal::kEventColumns +
+    " FROM meowmx.events WHERE event_id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)"
+    " ORDER BY aggregate_type, aggregate_id, version";
+
+const std::string kVersionSql =
+    "SELECT coalesce((SELECT version FROM meowmx.aggregates"
+    " WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id), 0)";
+
+std::string load_sql(bool reverse) {
+  return std::string("SELECT ") + internal::kEventColumns +
+         " FROM meowmx.events WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id"
+         " AND version >= $3 AND ($4::bigint IS NULL OR version <= $4::bigint)"
+         " ORDER BY version " + (reverse ? "DESC" : "ASC") + " LIMIT $5::bigint";
+}
+
+const char* optional_param(const std::optional<std::string>& value) {
+  return value ? value->c_str() : nullptr;
+}
+
+std::optional<std::string> optional_number(std::optional<std::int64_t> value) {
+  if (!value) return std::nullopt;
+  return std::to_string(*value);
+}
+
+}  // namespace
+
+struct Client::Impl {
+  explicit Impl(ClientOptions options) : session(std::move(options)) {}
+
+  internal::Session session;
+  std::optional<AggregateIdType> id_type;  // read once, on first use
+
+  template <typename Fn>
+  auto guarded(std::string_view context, Fn&& fn) {
+    return session.guarded(context, std::forward<Fn>(fn));
+  }
+  pqxx::connection& connection() { return session.connection(); }
+
+  AggregateIdType aggregate_id_type() {
+    if (!id_type) {
+      pqxx::nontransaction tx(connection());
+      id_type = internal::installed_aggregate_id_type(tx);
+      if (!id_type) throw Error("the meowmx schema is not set up in this database: run `meowmx setup`");
+    }
+    return *id_type;
+  }
+
+  // After a save committed. The events are stored whatever happens here, so a
+  // failure is logged, not thrown: a caller told the save failed might write
+  // the events twice. Workers not woken find the events when they poll.
+  // `tx` is the save's: in autocommit, each statement commits on its own.
+  void wake_subscribers(pqxx::nontransaction& tx) noexcept {
+    try {
+      tx.exec_prepared("meowmx_wake_subscribers");
+    } catch (const std::exception& e) {
+      internal::logger().warn("saved, but could not wake the subscribers: {}",
+                              internal::redact(internal::one_line(e.what()), session.options().dsn));
+    }
+  }
+
+  // Why a save wrote nothing: an idempotent retry (returns its events), or a
+  // conflict (throws). Returns nullopt when the aggregate is free again (an
+  // `any` append that lost the race to create the aggregate): save again.
+  std::optional<std::vector<RecordedEvent>> explain_empty_save(
+      std::string_view type, std::string_view id, const std::vector<NewEvent>& events,
+      const ExpectedVersion& version) {
+    pqxx::nontransaction tx(connection());
+    auto ids = nlohmann::json::array();
+    for (const auto& event : events) {
+      if (event.event_id) ids.push_back(*event.event_id);
+    }
+    if (!ids.empty()) {
+      auto recorded = internal::events_from_result(tx.exec_params(kEventsByIdSql, ids.dump()));
+      if (!recorded.empty()) {
+        const bool same_write =
+            recorded.size() == events.size() &&
+            std::all_of(recorded.begin(), recorded.end(), [&](const RecordedEvent& e) {
+              return e.aggregate_type == type && e.aggregate_id == id;
+            });
+        if (same_write) return recorded;
+        const auto& first = recorded.front();
+        throw VersionConflict("event id " + first.event_id.value_or("") + " is already recorded as " +
+                                  first.aggregate_type + "/" + first.aggregate_id + " version " +
+                                  std::to_string(first.version) + " by another write",
+                              version.is_any() ? -1 : version.value(), first.version);
+      }
+    }
+    const auto actual = tx.exec_params1(kVersionSql, std::string(type), std::string(id))[0]
+                            .as<std::int64_t>();
+    if (version.is_any()) return std::nullopt;
+    throw VersionConflict("version conflict on " + std::string(type) + "/" + std::string(id) +
+                              ": expected " + std::to_string(version.value()) +
+                              " events already stored, found " + std::to_string(actual),
+                          version.value(), actual);
+  }
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  auto& session = impl_->session;
+  for (const internal::SaveShape& shape : internal::kSaveShapes) {
+    session.prepare(internal::save_statement_name(shape), internal::save_statement_sql(shape));
+  }
+  session.prepare("meowmx_wake_subscribers", internal::kWakeSubscribersSql);
+  session.prepare("meowmx_load", load_sql(false));
+  session.prepare("meowmx_load_reverse", load_sql(true));
+  internal::LogPage page{.after_tx_id = "$1::xid8", .after_id = "$2::bigint", .limit = "$3::bigint"};
+  session.prepare("meowmx_read", internal::log_page_sql(page, internal::kEventColumns));
+  page.categories = "$4::text[]";
+  session.prepare("meowmx_read_category", internal::log_page_sql(page, internal::kEventColumns));
+}
+
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+void Client::setup(const SetupOptions& options) {
+  impl_->guarded("setup failed", [&] {
+    internal::apply_migrations(impl_->connection(), options);
+    impl_->id_type.reset();
+  });
+}
+
+AggregateIdType Client::aggregate_id_type() {
+  return impl_->guarded("", [&] { return impl_->aggregate_id_type(); });
+}
+
+std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::string_view aggregate_id,
+                                        const std::vector<NewEvent>& events, ExpectedVersion version) {
+  internal::check_name("aggregate type", aggregate_type);
+  internal::check_new_events(events);
+  const internal::SaveShape shape{
+      .batch = events.size() > 1,
+      .may_create = version.is_any() || version.value() == 0,
+      .event_ids = std::any_of(events.begin(), events.end(),
+                               [](const NewEvent& event) { return event.event_id.has_value(); })};
+  // One event, the common case, goes as plain parameters; a batch as one JSON array.
+  const std::size_t max_event_bytes = impl_->session.options().max_event_bytes;
+  const std::vector<internal::EncodedEvent> encoded = internal::encode_events(events, max_event_bytes);
+  const std::string batch = shape.batch ? internal::batch_parameter(events, encoded) : std::string();
+  return impl_->guarded("save failed", [&]() -> std::vector<RecordedEvent> {
+    internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
+    const auto expected = version.is_any() ? std::optional<std::string>()
+                                           : std::optional<std::string>(version.to_string());
+    const std::string statement = internal::save_statement_name(shape);
+    // An `any` append can lose the race to create a new aggregate once; after
+    // that the row exists and the UPDATE path serialises on its lock.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        pqxx::nontransaction tx(impl_->connection());
+        const NewEvent& first = events.front();
+        const pqxx::result result =
+            shape.batch
+                ? tx.exec_prepared(statement, std::string(aggregate_type), std::string(aggregate_id),
+                                   optional_param(expected), batch, static_cast<std::int64_t>(events.size()))
+                : tx.exec_prepared(statement, std::string(aggregate_type), std::string(aggregate_id),
+                                   optional_param(expected), first.event_type, encoded.front().json,
+                                   first.metadata.is_null() ? nullptr : encoded.front().metadata.c_str(),
+                                   optional_param(first.event_id));
+        if (!result.empty()) {
+          internal::logger().debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
+          if (impl_->session.options().notify) impl_->wake_subscribers(tx);
+          return internal::recorded_batch(aggregate_type, aggregate_id, events, encoded, result);
+        }
+      } catch (const pqxx::unique_violation&) {
+        // A concurrent write recorded the same event ids first: explained below.
+      }
+      if (auto recorded = impl_->explain_empty_save(aggregate_type, aggregate_id, events, version)) {
+        return *recorded;
+      }
+      if (attempt > 0) {
+        throw Error("save to " + std::string(aggregate_type) + "/" + std::string(aggregate_id) +
+                    " kept losing races; try again");
+      }
+    }
+  });
+}
+
+std::vector<RecordedEvent> Client::load(std::string_view aggregate_type, std::string_view aggregate_id,
+                                        const LoadOptions& options) {
+  internal::check_name("aggregate type", aggregate_type);
+  if (options.from_version < 0) throw InvalidArgument("from_version must not be negative");
+  if (options.to_version && *options.to_version < options.from_version) {
+    throw InvalidArgument("to_version must not be below from_version");
+  }
+  if (options.limit && *options.limit < 0) throw InvalidArgument("limit must not be negative");
+  return impl_->guarded("load failed", [&] {
+    internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
+    pqxx::nontransaction tx(impl_->connection());
+    const auto to_version = optional_number(options.to_version);
+    const auto limit = optional_number(options.limit);
+    return internal::events_from_result(tx.exec_prepared(
+        options.reverse ? "meowmx_load_reverse" : "meowmx_load", std::string(aggregate_type),
+        std::string(aggregate_id), options.from_version, optional_param(to_version),
+        optional_param(limit)));
+  });
+}
+
+std::vector<RecordedEvent> Client::read(const ReadOptions& options) {
+  for (const auto& category : options.categories) internal::check_name("category", category);
+  if (options.limit <= 0) throw InvalidArgument("read limit must be positive");
+  return impl_->guarded("read failed", [&] {
+    pqxx::nontransaction tx(impl_->connection());
+    const std::string tx_id = std::to_string(options.after.tx_id);
+    if (options.categories.empty()) {
+      return internal::events_from_result(
+          tx.exec_prepared("meowmx_read", tx_id, options.after.id, options.limit));
+    }
+    return internal::events_from_result(tx.exec_prepared("meowmx_read_category", tx_id,
+                                                         options.after.id, options.limit,
+                                                         internal::text_array_literal(options.categories)));
+  });
+}
+
+void Client::save(Aggregate& aggregate) {
+  if (aggregate.pending_events().empty()) return;
+  const auto recorded = save(aggregate.type(), aggregate.id(), aggregate.pending_events(),
+                             aggregate.version());
+  aggregate.mark_saved(recorded.empty() ? aggregate.version() : recorded.back().version + 1);
+}
+
+void Client::load(Aggregate& aggregate) {
+  aggregate.replace_with(load(aggregate.type(), aggregate.id()));
+}
+
+pqxx::connection_base& Client::connection() { return impl_->connection(); }
+
+void Client::subscribe(std::string_view name, const SubscriptionOptions& options, BatchHandler handler,
+                       std::stop_token stop) {
+  internal::SubscriptionWorker worker(impl_->session, std::string(name), options, std::move(handler),
+                                      std::move(stop));
+  impl_->guarded("subscription " + std::string(name), [&] { worker.run(); });
+}
+
+std::vector<SubscriptionStatus> Client::subscription_status() {
+  return impl_->guarded("status failed", [&] {
+    pqxx::nontransaction tx(impl_->connection());
+    std::vector<SubscriptionStatus> out;
+    for (const auto& row : tx.exec(
+             "SELECT name, group_member, group_size, array_to_json(categories)::text, checkpoint,"
+             " delivered, events_behind, seconds_behind, held_back, coalesce(worker, ''), worker_alive,"
+             " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+             " FROM meowmx.subscription_status ORDER BY name, group_member")) {
+      SubscriptionStatus s;
+      s.name = row[0].as<std::string>();
+      s.group_member = row[1].as<int>();
+      s.group_size = row[2].as<int>();
+      s.categories = nlohmann::json::parse(row[3].c_str()).get<std::vector<std::string>>();
+      s.checkpoint = row[4].as<std::string>();
+      s.delivered = row[5].as<std::int64_t>();
+      s.events_behind = row[6].as<std::int64_t>();
+      s.seconds_behind = row[7].as<double>();
+      s.held_back = row[8].as<std::int64_t>();
+      s.worker = row[9].as<std::string>();
+      s.worker_alive = row[10].as<bool>();
+      s.updated_at = row[11].as<std::string>();
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+std::vector<HorizonHolder> Client::horizon_holders() {
+  return impl_->guarded("status failed", [&] {
+    pqxx::nontransaction tx(impl_->connection());
+    std::vector<HorizonHolder> out;
+    // Our own session shows up when it holds an xid; it never does here.
+    for (const auto& row : tx.exec(
+             "SELECT pid, xid, extract(epoch FROM age)::double precision, coalesce(state, ''),"
+             " coalesce(application_name, ''), coalesce(query, '') FROM meowmx.xmin_horizon")) {
+      HorizonHolder h;
+      if (!row[0].is_null()) h.pid = row[0].as<int>();
+      h.xid = row[1].as<std::string>();
+      h.age_seconds = row[2].is_null() ? 0 : row[2].as<double>();
+      h.state = row[3].as<std::string>();
+      h.application_name = row[4].as<std::string>();
+      h.query = row[5].as<std::string>();
+      out.push_back(std::move(h));
+    }
+    return out;
+  });
+}
+
+void Client::reset_subscription(std::string_view name, StartFrom to) {
+  internal::check_name("subscription name", name);
+  impl_->guarded("reset failed", [&] {
+    pqxx::nontransaction tx(impl_->connection());
+    const auto result = tx.exec_params(
+        "UPDATE meowmx.subscriptions SET"
+        " last_tx_id = CASE WHEN $2 THEN (pg_snapshot_xmin(pg_current_snapshot())::text::numeric - 1)"
+        "::text::xid8 ELSE '0'::xid8 END,"
+        " last_id = CASE WHEN $2 THEN 9223372036854775807 ELSE 0 END, delivered = 0, updated_at = now()"
+        " WHERE name = $1",
+        std::string(name), to == StartFrom::kNow);
+    if (result.affected_rows() == 0) {
+      throw InvalidArgument("no subscription named '" + std::string(name) + "'");
+    }
+  });
+}
+
+void Client::delete_subscription(std::string_view name) {
+  internal::check_name("subscription name", name);
+  impl_->guarded("delete failed", [&] {
+    pqxx::work tx(impl_->connection());
+    const auto result =
+        tx.exec_params("DELETE FROM meowmx.subscriptions WHERE name = $1", std::string(name));
+    if (result.affected_rows() == 0) {
+      throw InvalidArgument("no subscription named '" + std::string(name) + "'");
+    }
+    tx.exec_params("DELETE FROM meowmx.dead_letters WHERE subscription = $1", std::string(name));
+    tx.commit();
+  });
+}
+
+}  // namespace meowmx
