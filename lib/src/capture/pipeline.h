@@ -1,63 +1,118 @@
-// Pipeline: the one path from every source to the signal bus. Sources hand
-// it changes and transaction ends; it keeps only the tables asked for, names
-// the signals and builds payloads only for signals somebody receives.
+// Pipeline: the one path from a source to the sinks, Debezium's dispatcher.
+//
+// The source's thread hands it transactions (begin, changes, commit, or
+// abort) into a buffer bounded in bytes; a dispatching thread of its own
+// passes them to every sink in order. Each sink marks what it really has
+// (at commit, or later when asynchronous); acknowledged() is the low
+// watermark the source may confirm to its server. While the buffer is full
+// (or drain() waits), the source's keepalive runs every interval, so a slow
+// sink never lets the source's connection time out.
 #ifndef MEOWMX_SRC_CAPTURE_PIPELINE_H_
 #define MEOWMX_SRC_CAPTURE_PIPELINE_H_
 
-#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "meowmx/capture/change_event.h"
-#include "meowmx/capture/signal.h"
-#include "capture/postgres/identifiers.h"
+#include "capture/watermark.h"
+#include "meowmx/capture/sink.h"
 
 namespace meowmx::internal {
 
 class Pipeline {
  public:
-  Pipeline(SignalBus& bus, const std::vector<TableName>& tables);
+  // The sinks outlive the pipeline; `buffer_bytes` bounds what is held.
+  Pipeline(std::vector<Sink*> sinks, std::size_t buffer_bytes);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
 
-  // Whether changes of this table (its signal prefix) are wanted.
-  bool follows(std::string_view table) const;
-  // Whether anybody receives the raw events of this table and action, i.e.
-  // whether a source has to decode whole rows and positions rather than only
-  // the key (most of its work when somebody only wants keys).
-  bool wants_rows(std::string_view table, ChangeAction action) const;
+  // The first source session that connects opens the sinks (their resume
+  // points, their interests); later sessions of the same run pass the same
+  // stream again and nothing happens (InvalidArgument if it is another one).
+  void open(const StreamInfo& stream);
 
-  // Sends `<table>_<action>` with the key and `<table>_<action>_raw` with the
-  // event, when the table is followed.
-  void change(const ChangeEvent& event);
+  // A table of the stream by namespace and name; nullptr when not captured.
+  const CapturedTable* table(std::string_view space, std::string_view name) const;
+  // The most any sink wants of the table: kNone lets the source skip it,
+  // kKeys lets it skip building rows.
+  Interest interest(const CapturedTable& table) const;
 
-  // Ends a source transaction: sends the position signal with `position`
-  // plus "changes", the number of changes sent since the last commit. When it
-  // returns, every receiver has the transaction and the source may
-  // acknowledge it.
-  void commit(nlohmann::json position);
+  // Runs `keepalive` every `interval` while begin(), change(), commit() or
+  // drain() wait, on the caller's thread. Replaced by each session.
+  void set_keepalive(std::function<void()> keepalive, std::chrono::milliseconds interval);
+
+  // The source's side, from one thread. Each may wait for room in the buffer
+  // and rethrows the failure of a sink. A change belongs to the transaction
+  // begun last; commit() gives the transaction's final position.
+  void begin(TransactionPosition position, std::uint64_t xid, std::string commit_time);
+  void change(ChangeEvent change);
+  void commit(TransactionPosition position);
+  // The transaction begun last will not be completed: sinks forget it.
+  void abort();
+  // Waits until every committed transaction is marked done by every sink.
+  void drain();
+
+  // The position of the last transaction that every sink has, and every one
+  // before it too; nullopt before the first. Any thread.
+  std::optional<TransactionPosition> acknowledged() const;
+  // Whether every committed transaction is done (nothing in the buffer, no
+  // sink holding one): then the source may acknowledge beyond them.
+  bool idle() const;
 
  private:
-  struct Route {
-    Signal* plain = nullptr;
-    Signal* raw = nullptr;
+  struct Item {
+    enum class Kind { kBegin, kChange, kCommit, kAbort, kStop } kind;
+    Transaction transaction;  // kBegin, kCommit
+    ChangeEvent change;       // kChange
+    std::size_t bytes = 0;
   };
-  using Routes = std::array<Route, 4>;  // indexed by ChangeAction
-  // Lets find() take a string_view: no string is built per change.
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view name) const noexcept { return std::hash<std::string_view>{}(name); }
+  struct SinkState {
+    Sink* sink = nullptr;
+    std::optional<TransactionPosition> has;  // the last position it has (resume point, then delivered)
+    std::vector<Interest> interests;         // by index into stream_.tables
+    bool in_transaction = false;             // begun and not skipped
   };
+  class Marks;
 
-  const Routes* routes(std::string_view table) const;
+  void push(Item item);
+  void wait(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
+  void rethrow_failure();
+  void dispatch();
+  void deliver(Item& item);
+  void fail(std::exception_ptr error);
 
-  std::unordered_map<std::string, Routes, NameHash, std::equal_to<>> routes_;
-  Signal* position_;
-  std::int64_t changes_ = 0;
+  std::vector<SinkState> sinks_;
+  std::vector<std::unique_ptr<Marks>> marks_;
+  const std::size_t buffer_bytes_;
+  bool opened_ = false;
+  StreamInfo stream_;
+  std::vector<Interest> table_interests_;  // max over sinks, by table index
+
+  Transaction open_transaction_;  // the source's, between begin() and commit()
+  std::uint64_t next_sequence_ = 1;
+  std::function<void()> keepalive_;
+  std::chrono::milliseconds keepalive_interval_{10000};
+
+  Watermark watermark_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Item> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool dispatching_ = false;  // the dispatcher holds an item outside the queue
+  std::exception_ptr failure_;
+  std::thread dispatcher_;
 };
 
 }  // namespace meowmx::internal

@@ -1,10 +1,11 @@
-// Source: where changes come from. A source runs a session against the
-// database and feeds the shared Pipeline; Pub runs it and retries it.
+// Source: where changes come from. A source runs sessions against its server
+// and feeds the Pipeline; Pub builds it from its options and retries it.
 #ifndef MEOWMX_SRC_CAPTURE_SOURCE_H_
 #define MEOWMX_SRC_CAPTURE_SOURCE_H_
 
-#include "meowmx/error.h"
 #include "capture/pipeline.h"
+#include "common/waker.h"
+#include "meowmx/error.h"
 
 namespace meowmx::internal {
 
@@ -18,10 +19,13 @@ class RetryLater : public ConnectionError {
 class Source {
  public:
   virtual ~Source() = default;
-  // One session: prepares the server side, then feeds `pipeline` until the
-  // waker fires (at a transaction boundary) or the source is done. Throws on
-  // failure; ConnectionError once streaming() is true means "try again".
-  virtual void run(Pipeline& pipeline) = 0;
+  // One session: connects, resolves the tables, opens the pipeline
+  // (Pipeline::open), prepares the server side, then feeds the pipeline
+  // until `stop` fires (after the transaction in hand, drained and
+  // acknowledged) or the source is done. Throws on failure; ConnectionError
+  // once streaming() is true means "try again" (the pipeline has been told
+  // to abort a transaction left half-way).
+  virtual void run(Pipeline& pipeline, const Waker& stop) = 0;
   // Whether a session ever got as far as streaming: after that, a lost
   // connection is worth retrying rather than a set-up mistake.
   virtual bool streaming() const = 0;

@@ -1,19 +1,21 @@
-// ChangeEvent: one row change captured from a table, as every change-capture
-// source produces it and every sink consumes it.
+// ChangeEvent: one row change captured from a table, as every source
+// produces it and every sink consumes it, inside a Transaction.
 //
-// Its names follow meepo: `<table>_write`, `<table>_update`, `<table>_delete`
-// (and `<table>_truncate`) carry the primary key; `<table>_<action>_raw`
-// carries the whole event as JSON (see to_json()). `<table>` is the table's
-// name, schema-qualified ("sales.orders") unless the schema is public.
+// Names follow meepo: `<stem>_write`, `<stem>_update`, `<stem>_delete` (and
+// `<stem>_truncate`) carry the primary key; the raw form carries the whole
+// change as JSON (see to_json_text()).
 #ifndef MEOWMX_CAPTURE_CHANGE_EVENT_H_
 #define MEOWMX_CAPTURE_CHANGE_EVENT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "meowmx/capture/position.h"
+#include "meowmx/capture/table.h"
+#include "meowmx/capture/value.h"
 
 namespace meowmx {
 
@@ -24,58 +26,59 @@ std::string_view to_string(ChangeAction action);
 // The reverse; throws InvalidArgument on anything else.
 ChangeAction parse_change_action(std::string_view text);
 
-// The signal sent once a source transaction has gone through every
-// receiver. Its payload says where the stream is; a source acknowledges that
-// position to the database only after this signal returns.
-inline constexpr std::string_view kPositionSignal = "pub_position";
+// One source transaction, as sinks see it from begin() to commit().
+struct Transaction {
+  // Counts the transactions of one Pub::run() from 1: what an asynchronous
+  // sink hands SinkMarks::done() when it really has the transaction.
+  std::uint64_t sequence = 0;
+  // At begin() as far as the source knows it then (the end of a PostgreSQL
+  // commit record comes with the commit), complete at commit().
+  TransactionPosition position;
+  std::uint64_t xid = 0;
+  std::string commit_time;  // ISO 8601 UTC, microseconds; empty when the source does not know it
+};
 
 struct ChangeEvent {
-  std::string table;  // signal prefix: "orders", or "sales.orders" outside the public schema
+  const CapturedTable* table = nullptr;  // lives as long as the Pub::run() that sent it
   ChangeAction action = ChangeAction::kWrite;
-  // The primary key value, or a JSON array of values in key order for a
-  // composite key; null for a truncate.
-  nlohmann::json pk;
-  // write: the new row. delete: the key columns, or the whole old row under
-  // REPLICA IDENTITY FULL. Null for updates and truncates.
-  nlohmann::json values;
-  // update only: the old row under REPLICA IDENTITY FULL, else null.
-  nlohmann::json before;
-  // update only: the new row, without the columns listed in unchanged_toast.
-  nlohmann::json after;
-  // Columns whose value PostgreSQL did not send because it is stored out of
-  // line (TOAST) and the update did not change it.
+  // Place within the transaction; with the transaction's position unique and
+  // stable across redeliveries.
+  std::int64_t index = 0;
+  // The primary key values in key order; empty for a truncate.
+  std::vector<Value> key;
+  // Whole rows, only when a sink asked for rows of this table (Interest::kRows):
+  // write: the new row; delete: the key columns, or the whole old row under
+  //   REPLICA IDENTITY FULL;
+  // update: `before` the old row under REPLICA IDENTITY FULL (else none),
+  //   `after` the new row without the columns in unchanged_toast.
+  std::optional<Row> values;
+  std::optional<Row> before;
+  std::optional<Row> after;
+  // Columns PostgreSQL did not send because they are stored out of line
+  // (TOAST) and the update did not change them.
   std::vector<std::string> unchanged_toast;
-  // Where the change sits in its source, unique and stable across
-  // redeliveries: {"lsn": commit LSN, "index": n} for logical decoding,
-  // {"xid": ..., "index": n} for triggers.
-  nlohmann::json position;
-  std::uint64_t xid = 0;    // the writing transaction
-  std::string commit_time;  // ISO 8601 UTC; empty when the source does not know it
 
   // "orders_update".
   std::string name() const;
-  // "orders_update_raw".
-  std::string raw_name() const;
 };
 
-// The primary key as it appears after the event name in meepo's lines:
-// numbers and strings bare, composite keys as compact JSON arrays.
-std::string pk_text(const nlohmann::json& pk);
+// The key after the event name in meepo's lines: a single value bare (its
+// text), a composite key as a compact JSON array. A key that could be taken
+// for another line or another form (control characters such as a newline, a
+// leading '"' or '[', or an empty text) is written as a JSON string instead,
+// so one change is always exactly one line.
+std::string pk_text(const ChangeEvent& change);
+// The key as JSON: the single value, or an array of the values in key order;
+// null for a truncate.
+std::string key_json(const ChangeEvent& change);
 
 // meepo's line "orders_update 42" ("orders_truncate" alone, without a key).
-std::string text_line(std::string_view name, const nlohmann::json& pk);
-std::string text_line(const ChangeEvent& event);
+std::string text_line(const ChangeEvent& change);
 
-// The raw payload: {"table", "action", "pk", "values" | "before"/"after",
-// "unchanged_toast" (when not empty), "position", "xid", "commit_time"}.
-void to_json(nlohmann::json& out, const ChangeEvent& event);
-// Reads what to_json() wrote; throws InvalidArgument on anything else.
-void from_json(const nlohmann::json& in, ChangeEvent& event);
-
-// The signal prefix of a table name: "public.orders" and "orders" give
-// "orders", "sales.orders" stays. Throws InvalidArgument unless the name is
-// [schema.]table with each part a letter or '_' then letters, digits or '_'.
-std::string table_signal_prefix(std::string_view table);
+// The raw form: {"table", "action", "pk", "values" | "before"/"after",
+// "unchanged_toast" (when not empty), "position", "xid", "commit_time"},
+// with "table" the event stem and values as exact as the source sent them.
+std::string to_json_text(const Transaction& transaction, const ChangeEvent& change);
 
 }  // namespace meowmx
 

@@ -15,13 +15,15 @@
 #include "pg/connection_errors.h"
 #include "capture/postgres/identifiers.h"
 #include "capture/postgres/lsn.h"
+#include "meowmx/capture/table.h"
 
 namespace meowmx::internal {
 
-struct CapturedTable {
-  TableName name;
+// A captured table with what the PostgreSQL sources need to know of it.
+struct PgTable {
+  CapturedTable table;                  // name, stem and key columns
   std::uint32_t oid = 0;
-  std::vector<std::string> key;  // primary key columns in key order
+  std::vector<std::uint32_t> key_types;  // type oids of the key columns, in key order
 };
 
 class Catalog {
@@ -35,7 +37,7 @@ class Catalog {
   // Each table must exist and have a primary key (InvalidArgument otherwise).
   // For logical decoding its replica identity must also carry the key, or a
   // delete could not say which row went.
-  std::vector<CapturedTable> resolve(const std::vector<TableName>& tables, bool for_logical_decoding);
+  std::vector<PgTable> resolve(const std::vector<TableName>& tables, bool for_logical_decoding);
 
   // The table's primary key columns in key order, read afresh (the key may
   // have changed since the last look); empty when it has none.

@@ -1,5 +1,6 @@
-// Identifiers: the names a user gives change capture (tables, slot,
-// publication) are checked here before any SQL is built, then always quoted.
+// Identifiers: PostgreSQL's naming rules for change capture. Table names as
+// users write them ("orders", "sales.orders", "\"Odd Schema\".\"order-items\"")
+// become generic TableNames here, and everything that goes into SQL is quoted.
 #ifndef MEOWMX_SRC_CAPTURE_POSTGRES_IDENTIFIERS_H_
 #define MEOWMX_SRC_CAPTURE_POSTGRES_IDENTIFIERS_H_
 
@@ -7,26 +8,27 @@
 #include <string_view>
 #include <vector>
 
+#include "meowmx/capture/table.h"
+
 namespace meowmx::internal {
 
-// [schema.]table. Each part is taken exactly as written (no case folding),
-// so "Orders" names a table created as "Orders".
-struct TableName {
-  std::string schema = "public";
-  std::string name;
+// [schema.]table: double-quoted parts are taken exactly ("" for a quote), so
+// any name PostgreSQL accepts can be given; unquoted parts must be plain
+// identifiers (a letter or '_', then letters, digits, '_' or '$') and are
+// taken as written, without case folding ("Orders" is the table created as
+// "Orders"). The schema defaults to public. Throws InvalidArgument naming
+// the problem.
+TableName parse_table_name(std::string_view text);
+// Parses each and drops repeats; throws InvalidArgument for none.
+std::vector<TableName> parse_table_names(const std::vector<std::string>& tables);
 
-  // Throws InvalidArgument unless each part is a letter or '_' then letters,
-  // digits or '_', at most 63 bytes.
-  static TableName parse(std::string_view text);
-  // "orders" for public.orders, else "schema.table": the signal and event names' stem.
-  std::string signal_prefix() const;
-  // "schema"."table", for SQL.
-  std::string quoted() const;
-
-  bool operator==(const TableName&) const = default;
-};
-
-std::vector<TableName> parse_tables(const std::vector<std::string>& tables);
+// The stem of the table's event names: the name alone in the schema public,
+// else "schema.name" (both as PostgreSQL spells them).
+std::string table_stem(const TableName& table);
+// "schema"."table", for SQL.
+std::string quote_table(const TableName& table);
+// schema.table, for messages.
+std::string display_table(const TableName& table);
 
 // Replication slot names: lowercase letters, digits and '_', at most 63
 // (PostgreSQL's own rule, checked early for a clear message).
