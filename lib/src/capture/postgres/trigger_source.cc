@@ -9,6 +9,7 @@
 
 #include "common/logger.h"
 #include "capture/postgres/catalog.h"
+#include "capture/postgres/identifiers.h"
 #include "capture/postgres/triggers.h"
 
 namespace meowmx::internal {
@@ -24,9 +25,24 @@ class Listener : public pqxx::notification_receiver {
   std::vector<std::string>& received_;
 };
 
+Value value_of(const nlohmann::json& json) {
+  if (json.is_null()) return {};
+  if (json.is_string()) return {Value::Kind::kString, json.get<std::string>()};
+  if (json.is_boolean()) return {Value::Kind::kBoolean, json.dump()};
+  if (json.is_number()) return {Value::Kind::kNumber, json.dump()};
+  return {Value::Kind::kJson, json.dump()};
+}
+
+const CapturedTable* table_of(const std::vector<PgTable>& tables, const std::string& stem) {
+  for (const auto& table : tables) {
+    if (table.table.stem == stem) return &table.table;
+  }
+  return nullptr;
+}
+
 // Notifications of one transaction arrive together and in order, and
 // transactions in commit order: a change of xid ends a transaction.
-void dispatch(const std::vector<std::string>& payloads, Pipeline& pipeline) {
+void dispatch(const std::vector<std::string>& payloads, const std::vector<PgTable>& tables, Pipeline& pipeline) {
   std::optional<std::uint64_t> open_xid;
   for (const auto& payload : payloads) {
     const auto message = nlohmann::json::parse(payload, nullptr, false);
@@ -35,12 +51,21 @@ void dispatch(const std::vector<std::string>& payloads, Pipeline& pipeline) {
       continue;
     }
     ChangeEvent event;
+    std::uint64_t xid = 0;
     try {
-      event.table = message.at("table").get<std::string>();
+      event.table = table_of(tables, message.at("table").get<std::string>());
+      if (!event.table) continue;
       event.action = parse_change_action(message.at("action").get<std::string>());
-      event.pk = message.at("pk");
-      event.xid = message.at("xid").get<std::uint64_t>();
-      event.position = {{"xid", event.xid}, {"index", message.at("index")}};
+      const auto& pk = message.at("pk");
+      if (event.action != ChangeAction::kTruncate) {
+        if (event.table->key.size() == 1) {
+          event.key.push_back(value_of(pk));
+        } else {
+          for (const auto& part : pk) event.key.push_back(value_of(part));
+        }
+      }
+      xid = message.at("xid").get<std::uint64_t>();
+      event.index = message.at("index").get<std::int64_t>();
     } catch (const std::exception& e) {
       logger().warn("ignoring a malformed notification on {}: {}", kTriggerChannel, e.what());
       continue;
@@ -48,21 +73,25 @@ void dispatch(const std::vector<std::string>& payloads, Pipeline& pipeline) {
     if (message.value("pk_too_long", false)) {
       logger().warn("{}: the key did not fit in a notification and is sent as null", event.name());
     }
-    if (open_xid && *open_xid != event.xid) pipeline.commit({{"xid", *open_xid}});
-    open_xid = event.xid;
-    pipeline.change(event);
+    if (open_xid && *open_xid != xid) pipeline.commit(XidPosition{*open_xid});
+    if (open_xid != xid) pipeline.begin(XidPosition{xid}, xid, "");
+    open_xid = xid;
+    if (pipeline.interest(*event.table) != Interest::kNone) pipeline.change(std::move(event));
   }
-  if (open_xid) pipeline.commit({{"xid", *open_xid}});
+  if (open_xid) pipeline.commit(XidPosition{*open_xid});
 }
 
 }  // namespace
 
-TriggerSource::TriggerSource(const PubOptions& options, std::vector<TableName> tables, const Waker& waker)
-    : options_(options), tables_(std::move(tables)), waker_(waker) {}
+TriggerSource::TriggerSource(PostgresTriggerSource options)
+    : options_(std::move(options)), tables_(parse_table_names(options_.tables)) {}
 
-void TriggerSource::run(Pipeline& pipeline) {
+void TriggerSource::run(Pipeline& pipeline, const Waker& stop) {
   Catalog catalog(options_.dsn);
   const auto tables = catalog.resolve(tables_, false);
+  StreamInfo stream_info{"postgres-trigger:" + catalog.database_id(), {}};
+  for (const auto& table : tables) stream_info.tables.push_back(table.table);
+  pipeline.open(stream_info);
   std::vector<std::string> received;
   // Listen before the triggers exist, so nothing they send is missed.
   auto listener = catalog.guarded("cannot LISTEN", [&] {
@@ -71,12 +100,13 @@ void TriggerSource::run(Pipeline& pipeline) {
   install_triggers(catalog, tables);
   streaming_ = true;
   logger().info("listening on {} for {} table(s)", kTriggerChannel, tables.size());
-  while (!waker_.woken()) {
-    wait_for_socket(catalog.connection().sock(), &waker_, options_.status_interval);
+  while (!stop.woken()) {
+    wait_for_socket(catalog.connection().sock(), &stop, std::chrono::seconds(10));
     catalog.guarded("listening for changes", [&] { catalog.connection().get_notifs(); });
-    dispatch(received, pipeline);
+    dispatch(received, tables, pipeline);
     received.clear();
   }
+  pipeline.drain();
 }
 
 }  // namespace meowmx::internal

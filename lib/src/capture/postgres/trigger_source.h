@@ -10,23 +10,21 @@
 
 #include <vector>
 
-#include "meowmx/capture/pub.h"
-#include "capture/postgres/identifiers.h"
 #include "capture/source.h"
-#include "common/waker.h"
+#include "meowmx/capture/pub.h"
 
 namespace meowmx::internal {
 
 class TriggerSource : public Source {
  public:
-  TriggerSource(const PubOptions& options, std::vector<TableName> tables, const Waker& waker);
-  void run(Pipeline& pipeline) override;
+  // Checks the options (InvalidArgument).
+  explicit TriggerSource(PostgresTriggerSource options);
+  void run(Pipeline& pipeline, const Waker& stop) override;
   bool streaming() const override { return streaming_; }
 
  private:
-  const PubOptions& options_;
+  PostgresTriggerSource options_;
   std::vector<TableName> tables_;
-  const Waker& waker_;
   bool streaming_ = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include <pqxx/transaction>
 
+#include "capture/postgres/identifiers.h"
 #include "common/logger.h"
 
 namespace meowmx::internal {
@@ -74,33 +75,33 @@ $fn$;
 
 }  // namespace
 
-void install_triggers(Catalog& catalog, const std::vector<CapturedTable>& tables) {
+void install_triggers(Catalog& catalog, const std::vector<PgTable>& tables) {
   catalog.guarded("installing triggers", [&] {
     pqxx::work tx(catalog.connection());
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kTriggerLockKey);
     tx.exec0("SET LOCAL client_min_messages = warning");
     tx.exec0(kFunctionsSql);
     for (const auto& table : tables) {
-      std::string arguments = tx.quote(table.name.signal_prefix());
-      for (const auto& column : table.key) arguments += ", " + tx.quote(column);
+      std::string arguments = tx.quote(table.table.stem);
+      for (const auto& column : table.table.key) arguments += ", " + tx.quote(column);
       tx.exec0("CREATE OR REPLACE TRIGGER meowmx_pub_rows AFTER INSERT OR UPDATE OR DELETE ON " +
-               table.name.quoted() + " FOR EACH ROW EXECUTE FUNCTION meowmx.pub_notify(" + arguments + ")");
-      tx.exec0("CREATE OR REPLACE TRIGGER meowmx_pub_truncate AFTER TRUNCATE ON " + table.name.quoted() +
+               quote_table(table.table.name) + " FOR EACH ROW EXECUTE FUNCTION meowmx.pub_notify(" + arguments + ")");
+      tx.exec0("CREATE OR REPLACE TRIGGER meowmx_pub_truncate AFTER TRUNCATE ON " + quote_table(table.table.name) +
                " FOR EACH STATEMENT EXECUTE FUNCTION meowmx.pub_notify(" +
-               tx.quote(table.name.signal_prefix()) + ")");
+               tx.quote(table.table.stem) + ")");
     }
     tx.commit();
   });
   logger().info("triggers installed on {} table(s)", tables.size());
 }
 
-void uninstall_triggers(Catalog& catalog, const std::vector<CapturedTable>& tables) {
+void uninstall_triggers(Catalog& catalog, const std::vector<PgTable>& tables) {
   catalog.guarded("removing triggers", [&] {
     pqxx::work tx(catalog.connection());
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kTriggerLockKey);
     for (const auto& table : tables) {
-      tx.exec0("DROP TRIGGER IF EXISTS meowmx_pub_rows ON " + table.name.quoted());
-      tx.exec0("DROP TRIGGER IF EXISTS meowmx_pub_truncate ON " + table.name.quoted());
+      tx.exec0("DROP TRIGGER IF EXISTS meowmx_pub_rows ON " + quote_table(table.table.name));
+      tx.exec0("DROP TRIGGER IF EXISTS meowmx_pub_truncate ON " + quote_table(table.table.name));
     }
     const bool still_used = tx.exec1(
         "SELECT EXISTS (SELECT 1 FROM pg_trigger"

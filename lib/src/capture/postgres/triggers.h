@@ -14,9 +14,9 @@ namespace meowmx::internal {
 inline constexpr const char* kTriggerChannel = "meowmx_pub";
 
 // Creates (or replaces) the functions and the triggers; idempotent.
-void install_triggers(Catalog& catalog, const std::vector<CapturedTable>& tables);
+void install_triggers(Catalog& catalog, const std::vector<PgTable>& tables);
 // Drops the triggers, and the functions once no table uses them.
-void uninstall_triggers(Catalog& catalog, const std::vector<CapturedTable>& tables);
+void uninstall_triggers(Catalog& catalog, const std::vector<PgTable>& tables);
 
 }  // namespace meowmx::internal
 
