@@ -382,7 +382,7 @@ TEST_CASE("the zmq sink fans out meepo frames, and the raw event as a second fra
     CHECK(messages[i][0] == kMeepoEvents[i]);
     const auto raw = json::parse(messages[i][1]);
     CHECK(raw["table"] == "test");
-    CHECK(text_line(raw["table"].get<std::string>() + "_" + raw["action"].get<std::string>(), raw["pk"]) ==
+    CHECK(raw["table"].get<std::string>() + "_" + raw["action"].get<std::string>() + " " + raw["pk"].dump() ==
           kMeepoEvents[i]);
   }
   pub.kill(SIGTERM);

@@ -34,8 +34,8 @@ std::string unique_slot() {
   return "pub_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
 }
 
-PubOptions options_for(const std::string& dsn, std::vector<std::string> tables) {
-  PubOptions options;
+PostgresSource options_for(const std::string& dsn, std::vector<std::string> tables) {
+  PostgresSource options;
   options.dsn = dsn;
   options.tables = std::move(tables);
   options.slot = unique_slot();
@@ -43,17 +43,17 @@ PubOptions options_for(const std::string& dsn, std::vector<std::string> tables) 
   return options;
 }
 
-// Everything a private bus carried for some tables: meepo lines, raw events
-// and transaction ends, in arrival order.
+// Everything a private bus carried for some tables (by event stem): meepo
+// lines, raw events and transaction ends, in arrival order.
 class Recorder {
  public:
   Recorder(SignalBus& bus, const std::vector<std::string>& tables) {
     for (const auto& table : tables) {
       for (const char* action : {"write", "update", "delete", "truncate"}) {
-        const std::string name = table_signal_prefix(table) + "_" + action;
+        const std::string name = table + "_" + action;
         connections_.emplace_back(bus.signal(name).connect([this, name](const json& pk) {
           std::lock_guard lock(mutex_);
-          lines_.push_back(text_line(name, pk));
+          lines_.push_back(pk.is_null() ? name : name + " " + (pk.is_string() ? pk.get<std::string>() : pk.dump()));
         }));
         connections_.emplace_back(bus.signal(name + "_raw").connect([this](const json& event) {
           std::lock_guard lock(mutex_);
@@ -100,7 +100,7 @@ class Recorder {
 // slot dropped at the end of the test.
 class Running {
  public:
-  Running(PubOptions options, SignalBus& bus) : options_(std::move(options)), pub_(options_, bus) {
+  Running(PostgresSource options, SignalBus& bus) : options_(std::move(options)), pub_({.source = options_}, bus) {
     worker_ = std::thread([this] {
       try {
         pub_.run();
@@ -138,7 +138,7 @@ class Running {
   const std::string& slot() const { return options_.slot; }
 
  private:
-  PubOptions options_;
+  PostgresSource options_;
   Pub pub_;
   std::thread worker_;
   std::atomic<bool> finished_{false};
@@ -146,9 +146,10 @@ class Running {
 };
 
 // Runs a pub with `once` to completion: delivers what is in the slot.
-void run_once(PubOptions options, SignalBus& bus) {
+void run_once(PostgresSource options, SignalBus& bus, std::unique_ptr<Sink> sink = nullptr) {
   options.once = true;
-  Pub pub(options, bus);
+  Pub pub({.source = options}, bus);
+  if (sink) pub.add_sink(std::move(sink));
   pub.run();
 }
 
@@ -174,42 +175,22 @@ TEST_CASE("signals reach their receivers in connection order until disconnected"
   CHECK(&bus.signal("orders_write") == &bus.signal("orders_write"));
 }
 
-TEST_CASE("change events render as meepo lines and round-trip through JSON") {
-  ChangeEvent event;
-  event.table = "orders";
-  event.action = ChangeAction::kUpdate;
-  event.pk = json::array({1, "x"});
-  event.after = {{"id", 1}};
-  event.unchanged_toast = {"notes"};
-  event.position = {{"lsn", "0/16B3748"}, {"index", 2}};
-  event.xid = 740;
-  CHECK(text_line(event) == R"(orders_update [1,"x"])");
-  CHECK(text_line("orders_write", "abc") == "orders_write abc");
-  CHECK(text_line("orders_truncate", nullptr) == "orders_truncate");
-  CHECK(table_signal_prefix("public.orders") == "orders");
-  CHECK(table_signal_prefix("sales.orders") == "sales.orders");
-  CHECK_THROWS_AS(table_signal_prefix("orders; drop table x"), InvalidArgument);
-  ChangeEvent back;
-  from_json(json(event), back);
-  CHECK(json(back) == json(event));
-  CHECK_THROWS_AS(from_json(json{{"table", "t"}}, back), InvalidArgument);
-}
-
 TEST_CASE("pub options are checked before anything connects") {
   auto options = options_for("postgresql://127.0.0.1:1/none", {"orders"});
   SignalBus bus;
   options.slot = "Bad-Slot";
-  CHECK_THROWS_AS(Pub(options, bus), InvalidArgument);
+  CHECK_THROWS_AS(Pub({.source = options}, bus), InvalidArgument);
   options.slot = "ok";
   options.tables = {"orders\"; drop table x; --"};
-  CHECK_THROWS_AS(Pub(options, bus), InvalidArgument);
+  CHECK_THROWS_AS(Pub({.source = options}, bus), InvalidArgument);
   options.tables = {};
-  CHECK_THROWS_AS(Pub(options, bus), InvalidArgument);
+  CHECK_THROWS_AS(Pub({.source = options}, bus), InvalidArgument);
   options.tables = {"orders"};
-  options.source = PubSource::kPostgresTrigger;
-  options.once = true;
-  CHECK_THROWS_AS(Pub(options, bus), InvalidArgument);
-  CHECK_THROWS_AS(parse_pub_source("mysql"), InvalidArgument);
+  options.status_interval = 0ms;
+  CHECK_THROWS_AS(Pub({.source = options}, bus), InvalidArgument);
+  CHECK_THROWS_AS(Pub({.source = PostgresTriggerSource{"postgresql://127.0.0.1:1/none", {"a b"}}}, bus),
+                  InvalidArgument);
+  CHECK(source_name(SourceOptions{PostgresTriggerSource{}}) == "postgres-trigger");
 }
 
 TEST_CASE("unknown tables and tables without a primary key are refused") {
@@ -455,81 +436,68 @@ TEST_CASE("the default bus serves meowmx::signal(...).connect as in meepo") {
   pub.rethrow();
 }
 
-TEST_CASE("the log sink appends captured changes once, however often they are delivered") {
+TEST_CASE("the log sink appends each captured transaction once, with its resume point") {
   const auto dsn = testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kText});
-  sql(dsn, "CREATE TABLE orders (id int PRIMARY KEY, status text)");
+  sql(dsn, "CREATE TABLE orders (id int PRIMARY KEY, status text, doc jsonb, price numeric)");
   SignalBus bus;
   const auto options = options_for(dsn, {"orders"});
   run_once(options, bus);
   sql(dsn,
-      "INSERT INTO orders VALUES (1, 'new'), (2, 'new'); UPDATE orders SET status = 'paid' WHERE id = 1;"
-      "UPDATE orders SET status = 'sent' WHERE id = 1");
+      "INSERT INTO orders VALUES (1, 'new', '{\"big\": 123456789012345678901234567890}', 300.00), (2, 'new', NULL, NULL);"
+      "UPDATE orders SET status = 'paid' WHERE id = 1; UPDATE orders SET status = 'sent' WHERE id = 1");
   sql(dsn, "DELETE FROM orders WHERE id = 2");
-  // Keep what went over the bus, to deliver it again as a restarted pub would.
-  std::vector<std::pair<std::string, json>> sent;
-  std::vector<ScopedConnection> taps;
-  for (const char* name : {"orders_write_raw", "orders_update_raw", "orders_delete_raw", "pub_position"}) {
-    taps.emplace_back(bus.signal(name).connect([&sent, name](const json& payload) {
-      sent.emplace_back(name, payload);
-    }));
-  }
-  const std::string stream = capture_stream_id(options);
-  CHECK_THAT(stream, Catch::StartsWith("postgres:") && Catch::EndsWith("/" + options.slot));
-  {
-    auto sink = make_log_sink(bus, {"orders"}, {dsn, stream});
-    run_once(options, bus);
-  }
+  run_once(options, bus, make_log_sink({.dsn = dsn}));
   Client client(ClientOptions{dsn});
   const auto first = client.load("orders", "1");
   REQUIRE(first.size() == 3);
   CHECK(first[0].event_type == "orders_write");
   CHECK(first[2].event_type == "orders_update");
   CHECK(first[2].json()["after"]["status"] == "sent");
-  CHECK(first[2].metadata()["capture"] == stream);
+  // Values as the source sent them: every digit of a jsonb number, numeric's scale.
+  CHECK_THAT(first[0].json_text, Catch::Contains("123456789012345678901234567890") && Catch::Contains("\"300.00\""));
+  CHECK_THAT(first[2].metadata()["capture"].get<std::string>(), Catch::StartsWith("postgres:") &&
+                                                                    Catch::EndsWith("/" + options.slot));
   const auto second = client.load("orders", "2");
   REQUIRE(second.size() == 2);
   CHECK(second[1].event_type == "orders_delete");
-
-  SignalBus replay_bus;
-  {
-    auto sink = make_log_sink(replay_bus, {"orders"}, {dsn, stream});
-    for (int round = 0; round < 2; ++round) {
-      for (const auto& [name, payload] : sent) replay_bus.signal(name).send(payload);
-    }
-  }
+  // The resume point is the last transaction's, written with its events.
+  const auto resume = query_value<std::string>(dsn, "SELECT position->>'commit_lsn' FROM meowmx.capture_positions");
+  CHECK(query_value<std::string>(dsn, "SELECT metadata->'position'->>'lsn' FROM meowmx.events ORDER BY id DESC LIMIT 1") ==
+        resume);
+  // Nothing new: nothing appended again.
+  run_once(options, bus, make_log_sink({.dsn = dsn}));
   CHECK(query_value<int>(dsn, "SELECT count(*) FROM meowmx.events") == 5);
+  pub_drop(dsn, options.slot);
+}
+
+TEST_CASE("the log sink parks a change it cannot store and delivers the next ones") {
+  const auto dsn = testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kText});
+  sql(dsn, "CREATE TABLE notes (id text PRIMARY KEY, body text)");
+  SignalBus bus;
+  const auto options = options_for(dsn, {"notes"});
+  run_once(options, bus);
+  sql(dsn, "INSERT INTO notes VALUES ('before', 'a')");
+  sql(dsn, "INSERT INTO notes VALUES (repeat('k', 1100), 'long key'); INSERT INTO notes VALUES ('big', repeat('x', 1100000));"
+           "INSERT INTO notes VALUES ('same transaction', 'b')");
+  sql(dsn, "INSERT INTO notes VALUES ('after', 'c')");
+  run_once(options, bus, make_log_sink({.dsn = dsn}));
+  CHECK(query_value<int>(dsn, "SELECT count(*) FROM meowmx.events") == 3);
+  CHECK(query_value<std::string>(dsn, "SELECT string_agg(aggregate_id::text, ',' ORDER BY id) FROM meowmx.events") ==
+        "before,same transaction,after");
+  CHECK(query_value<int>(dsn, "SELECT count(*) FROM meowmx.capture_dead_letters") == 2);
+  CHECK(query_value<std::string>(dsn, "SELECT string_agg(reason, ' | ' ORDER BY id) FROM meowmx.capture_dead_letters")
+            .find("1024") != std::string::npos);
+  CHECK(query_value<int>(dsn, "SELECT min(length(change)) FROM meowmx.capture_dead_letters") > 1024);
+  CHECK(pub_status(dsn, options.slot).parked_changes == 2);
+
+  sql(dsn, "INSERT INTO notes VALUES (repeat('z', 1100), 'long key again')");
+  CHECK_THROWS_WITH(run_once(options, bus, make_log_sink({.dsn = dsn, .on_unstorable = OnUnstorable::kStop})),
+                    Catch::Contains("cannot store notes_write") && Catch::Contains("1024"));
+  CHECK(query_value<int>(dsn, "SELECT count(*) FROM meowmx.capture_dead_letters") == 2);
   pub_drop(dsn, options.slot);
 }
 
 TEST_CASE("the log sink needs a store with text aggregate ids") {
   const auto dsn = testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kUuid});
-  SignalBus bus;
-  CHECK_THROWS_WITH(make_log_sink(bus, {"orders"}, {dsn, "s"}), Catch::Contains("--aggregate-id-type text"));
-}
-
-TEST_CASE("the trigger source notifies what happens while it listens") {
-  const auto dsn = testing::fresh_database();
-  sql(dsn, "CREATE TABLE tickets (id int PRIMARY KEY, state text)");
-  SignalBus bus;
-  Recorder recorder(bus, {"tickets"});
-  auto options = options_for(dsn, {"tickets"});
-  options.source = PubSource::kPostgresTrigger;
-  Running pub(options, bus);
-  REQUIRE(eventually([&] {
-    return query_value<int>(dsn, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'tickets'::regclass") == 2;
-  }));
-  sql(dsn, "INSERT INTO tickets VALUES (1, 'open')");
-  sql(dsn, "UPDATE tickets SET state = 'a'; UPDATE tickets SET state = 'a'; UPDATE tickets SET id = 2");
-  sql(dsn, "TRUNCATE tickets");
-  REQUIRE(eventually([&] { return recorder.has_transactions(3); }));
-  CHECK(recorder.lines() == std::vector<std::string>{"tickets_write 1", "tickets_update 1", "tickets_update 1",
-                                                     "tickets_delete 1", "tickets_write 2", "tickets_truncate"});
-  std::set<std::uint64_t> xids;
-  for (const auto& position : recorder.positions()) xids.insert(position["xid"].get<std::uint64_t>());
-  CHECK(xids.size() == 3);
-  pub.stop();
-  pub.rethrow();
-  uninstall_pub_triggers(dsn, {"tickets"});
-  CHECK(query_value<int>(dsn, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'tickets'::regclass") == 0);
-  CHECK(query_value<bool>(dsn, "SELECT to_regprocedure('meowmx.pub_notify()') IS NULL"));
+  CHECK_THROWS_WITH(make_log_sink({.dsn = dsn}), Catch::Contains("--aggregate-id-type text"));
 }

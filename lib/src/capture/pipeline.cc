@@ -29,6 +29,7 @@ class Pipeline::Marks : public SinkMarks {
   Marks(Pipeline& pipeline, std::size_t sink) : pipeline_(pipeline), sink_(sink) {}
   void done(std::uint64_t sequence) override {
     if (pipeline_.watermark_.mark(sink_, sequence)) {
+      pipeline_.progress_.wake();
       std::lock_guard lock(pipeline_.mutex_);
       pipeline_.changed_.notify_all();
     }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "capture/watermark.h"
+#include "common/waker.h"
 #include "meowmx/capture/sink.h"
 
 namespace meowmx::internal {
@@ -69,6 +70,9 @@ class Pipeline {
   // Whether every committed transaction is done (nothing in the buffer, no
   // sink holding one): then the source may acknowledge beyond them.
   bool idle() const;
+  // Woken whenever the low watermark moves, so the source can confirm it at
+  // once; the source clears it before reading acknowledged().
+  Waker& progress() { return progress_; }
 
  private:
   struct Item {
@@ -106,6 +110,7 @@ class Pipeline {
   std::chrono::milliseconds keepalive_interval_{10000};
 
   Watermark watermark_;
+  Waker progress_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -46,6 +46,7 @@ void LogicalSource::run(Pipeline& pipeline, const Waker& stop) {
   // Confirms what every sink has (and what `idle_position` allows).
   Lsn idle_position = 0;
   auto report = [&] {
+    pipeline.progress().clear();
     if (const auto low = pipeline.acknowledged()) {
       acknowledged = std::max(acknowledged, std::get<LsnPosition>(*low).end_lsn);
     }
@@ -62,8 +63,11 @@ void LogicalSource::run(Pipeline& pipeline, const Waker& stop) {
   while (decoder.in_transaction() || !(done || stop.woken())) {
     const auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(next_status - Clock::now()),
                                std::chrono::milliseconds(0));
-    // Inside a transaction a stop request waits for its commit.
-    const std::string_view frame = stream.read(wait, decoder.in_transaction() ? nullptr : &stop);
+    // Inside a transaction a stop request waits for its commit. What the
+    // sinks finish is confirmed at once, so a crash of the pub repeats as
+    // little as it can.
+    const std::string_view frame =
+        stream.read(wait, {decoder.in_transaction() ? nullptr : &stop, &pipeline.progress()});
     bool reply_requested = false;
     if (!frame.empty()) {
       wire::Reader in(frame);
@@ -86,7 +90,7 @@ void LogicalSource::run(Pipeline& pipeline, const Waker& stop) {
         }
       }
     }
-    if (reply_requested || Clock::now() >= next_status) report();
+    if (reply_requested || pipeline.progress().woken() || Clock::now() >= next_status) report();
   }
   pipeline.drain();
   report();

@@ -64,7 +64,8 @@ void ReplicationStream::start(const std::string& slot, const std::string& public
   throw Error(redact("cannot stream replication slot " + slot + ": " + message, dsn_));
 }
 
-std::string_view ReplicationStream::read(std::chrono::milliseconds timeout, const Waker* waker) {
+std::string_view ReplicationStream::read(std::chrono::milliseconds timeout,
+                                         std::initializer_list<const Waker*> wakers) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + timeout;
   buffer_.reset();
@@ -90,8 +91,9 @@ std::string_view ReplicationStream::read(std::chrono::milliseconds timeout, cons
       throw Error(redact("the server ended the replication stream: " + message, dsn_));
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0 || (waker && waker->woken())) return {};
-    if (!wait_for_socket(PQsocket(connection_.get()), waker, left)) return {};
+    const bool woken = std::any_of(wakers.begin(), wakers.end(), [](const Waker* w) { return w && w->woken(); });
+    if (left.count() <= 0 || woken) return {};
+    if (!wait_for_socket(PQsocket(connection_.get()), wakers, left)) return {};
     if (!PQconsumeInput(connection_.get())) fail("replication stream broken");
   }
 }

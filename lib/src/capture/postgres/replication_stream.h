@@ -31,11 +31,11 @@ class ReplicationStream {
   // server refuses (slot gone or invalidated, publication missing).
   void start(const std::string& slot, const std::string& publication);
 
-  // The next CopyData frame, waiting up to `timeout` or until the waker
-  // (when given) fires; empty when none came. Valid until the next call.
-  // Throws ConnectionError when the connection breaks, Error when the server
-  // ends the stream with an error.
-  std::string_view read(std::chrono::milliseconds timeout, const Waker* waker);
+  // The next CopyData frame, waiting up to `timeout` or until one of the
+  // wakers (null ones are ignored) fires; empty when none came. Valid until
+  // the next call. Throws ConnectionError when the connection breaks, Error
+  // when the server ends the stream with an error.
+  std::string_view read(std::chrono::milliseconds timeout, std::initializer_list<const Waker*> wakers);
 
   // Reports `flushed` as written, flushed and applied; it becomes the slot's
   // confirmed position, from which the next run resumes.

@@ -101,7 +101,7 @@ void TriggerSource::run(Pipeline& pipeline, const Waker& stop) {
   streaming_ = true;
   logger().info("listening on {} for {} table(s)", kTriggerChannel, tables.size());
   while (!stop.woken()) {
-    wait_for_socket(catalog.connection().sock(), &stop, std::chrono::seconds(10));
+    wait_for_socket(catalog.connection().sock(), {&stop}, std::chrono::seconds(10));
     catalog.guarded("listening for changes", [&] { catalog.connection().get_notifs(); });
     dispatch(received, tables, pipeline);
     received.clear();
