@@ -1,32 +1,31 @@
-// TriggerSource: changes through row triggers and LISTEN/NOTIFY.
+// TriggerSource: changes through statement triggers and LISTEN/NOTIFY.
 //
 // Low latency and no replication privileges needed, but lossy by design:
 // NOTIFY reaches only sessions listening at commit time, so changes made
 // while no pub listens are never seen. A session LISTENs first, then
-// installs the triggers, then passes notifications on, one transaction
-// (by xid) at a time.
+// installs the triggers (triggers.h), then hands the pipeline one
+// transaction at a time, each once all of its notifications are in.
 #ifndef MEOWMX_SRC_CAPTURE_POSTGRES_TRIGGER_SOURCE_H_
 #define MEOWMX_SRC_CAPTURE_POSTGRES_TRIGGER_SOURCE_H_
 
 #include <vector>
 
-#include "meowmx/capture/pub.h"
-#include "capture/postgres/identifiers.h"
 #include "capture/source.h"
-#include "common/waker.h"
+#include "meowmx/capture/pub.h"
+#include "meowmx/capture/table.h"
 
 namespace meowmx::internal {
 
 class TriggerSource : public Source {
  public:
-  TriggerSource(const PubOptions& options, std::vector<TableName> tables, const Waker& waker);
-  void run(Pipeline& pipeline) override;
+  // Checks the options (InvalidArgument).
+  explicit TriggerSource(PostgresTriggerSource options);
+  void run(Pipeline& pipeline, const Waker& stop) override;
   bool streaming() const override { return streaming_; }
 
  private:
-  const PubOptions& options_;
+  PostgresTriggerSource options_;
   std::vector<TableName> tables_;
-  const Waker& waker_;
   bool streaming_ = false;
 };
 
