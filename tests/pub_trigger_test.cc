@@ -280,25 +280,57 @@ void run_workload(const std::string& dsn) {
   for (const auto& statements : kWorkload) sql(dsn, statements);
 }
 
+// The trigger and the logical source on kTables, each with its own
+// recording, both capturing once constructed.
+class BothSources {
+ public:
+  explicit BothSources(const std::string& dsn)
+      : dsn_(dsn),
+        slot_(unique_slot("trigger_both")),
+        triggers_(trigger_source(dsn, kTables), by_triggers),
+        logical_(logical_source(dsn, kTables, slot_), by_logical) {
+    wait_for_triggers(triggers_, dsn, kTables);
+    wait_for_slot(logical_, dsn, slot_);
+  }
+  ~BothSources() {
+    try {
+      triggers_.stop();
+      logical_.stop();
+      pub_drop(dsn_, slot_);
+    } catch (const std::exception&) {
+      // The test has failed already, for a reason of its own.
+    }
+  }
+
+  // Waits until both have `transactions` transactions, then stops them.
+  void finish(std::size_t transactions) {
+    REQUIRE(by_triggers.wait_for_commits(transactions));
+    REQUIRE(by_logical.wait_for_commits(transactions));
+    triggers_.stop();
+    logical_.stop();
+  }
+
+  Recording by_triggers;
+  Recording by_logical;
+
+ private:
+  const std::string dsn_;
+  const std::string slot_;
+  Capture triggers_;
+  Capture logical_;
+};
+
 }  // namespace
 
 TEST_CASE("trigger and logical sources report the same keys, in the server's text") {
   const auto dsn = testing::fresh_database();
   create_tables(dsn);
-  const auto slot = unique_slot("trigger_keys");
-  Recording by_triggers;
-  Recording by_logical;
-  Capture triggers(trigger_source(dsn, kTables), by_triggers);
-  Capture logical(logical_source(dsn, kTables, slot), by_logical);
-  wait_for_triggers(triggers, dsn, kTables);
-  wait_for_slot(logical, dsn, slot);
-
+  BothSources sources(dsn);
   run_workload(dsn);
-  REQUIRE(by_triggers.wait_for_commits(kWorkloadTransactions));
-  REQUIRE(by_logical.wait_for_commits(kWorkloadTransactions));
-  triggers.stop();
-  logical.stop();
+  sources.finish(kWorkloadTransactions);
 
+  const auto& by_triggers = sources.by_triggers;
+  const auto& by_logical = sources.by_logical;
   const auto lines = by_triggers.lines();
   CHECK(lines == by_logical.lines());
   const std::set<std::string> have(lines.begin(), lines.end());
@@ -317,21 +349,13 @@ TEST_CASE("trigger and logical sources report the same keys, in the server's tex
   const std::vector<std::int64_t> expected_indexes = {0, 1, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0,
                                                       1, 2, 0, 1, 2, 3, 4, 0, 0, 1, 2, 0};
   CHECK(trigger_indexes == expected_indexes);
-  pub_drop(dsn, slot);
 }
 
 TEST_CASE("a changed key is a delete of the old key and a write of the new one in both sources") {
   const auto dsn = testing::fresh_database();
   create_tables(dsn);
   sql(dsn, "INSERT INTO prices VALUES (1.50, 'a'), (2, 'b'); INSERT INTO pairs VALUES ('k', 1, 'n')");
-  const auto slot = unique_slot("trigger_key_change");
-  Recording by_triggers;
-  Recording by_logical;
-  Capture triggers(trigger_source(dsn, kTables), by_triggers);
-  Capture logical(logical_source(dsn, kTables, slot), by_logical);
-  wait_for_triggers(triggers, dsn, kTables);
-  wait_for_slot(logical, dsn, slot);
-
+  BothSources sources(dsn);
   sql(dsn, "UPDATE prices SET id = 1.500 WHERE id = 1.50");
   sql(dsn, "UPDATE prices SET id = 2, note = 'c' WHERE id = 2");  // the same key: an update
   sql(dsn, "UPDATE pairs SET a = 'K'");
@@ -339,40 +363,25 @@ TEST_CASE("a changed key is a delete of the old key and a write of the new one i
       "begin", R"(prices_delete "1.50")", R"(prices_write "1.500")", "commit",
       "begin", R"(prices_update "2")",    "commit",
       "begin", R"(pairs_delete ["k",1])", R"(pairs_write ["K",1])",  "commit"};
-  REQUIRE(by_triggers.wait_for_commits(3));
-  REQUIRE(by_logical.wait_for_commits(3));
-  CHECK(by_triggers.lines() == expected);
-  CHECK(by_logical.lines() == expected);
-  triggers.stop();
-  logical.stop();
-  pub_drop(dsn, slot);
+  sources.finish(3);
+  CHECK(sources.by_triggers.lines() == expected);
+  CHECK(sources.by_logical.lines() == expected);
 }
 
 TEST_CASE("one workload through triggers, logical decoding and test_decoding, change by change") {
   const auto dsn = testing::fresh_database();
   create_tables(dsn);
-  const auto slot = unique_slot("trigger_compare");
+  BothSources sources(dsn);
   const auto decoding_slot = unique_slot("trigger_compare_td");
-  Recording by_triggers;
-  Recording by_logical;
-  Capture triggers(trigger_source(dsn, kTables), by_triggers);
-  Capture logical(logical_source(dsn, kTables, slot), by_logical);
-  wait_for_triggers(triggers, dsn, kTables);
-  wait_for_slot(logical, dsn, slot);
   sql(dsn, "SELECT pg_create_logical_replication_slot('" + decoding_slot + "', 'test_decoding')");
-
   run_workload(dsn);
-  REQUIRE(by_triggers.wait_for_commits(kWorkloadTransactions));
-  REQUIRE(by_logical.wait_for_commits(kWorkloadTransactions));
-  triggers.stop();
-  logical.stop();
+  sources.finish(kWorkloadTransactions);
 
   const auto decoded = TestDecodingParser(recvlogical_output(dsn, decoding_slot), kKeyColumns).changes();
   CHECK(decoded.size() == 24);
-  CHECK(key_texts_lines(by_triggers) == decoded);
-  CHECK(key_texts_lines(by_logical) == decoded);
+  CHECK(key_texts_lines(sources.by_triggers) == decoded);
+  CHECK(key_texts_lines(sources.by_logical) == decoded);
   sql(dsn, "SELECT pg_drop_replication_slot('" + decoding_slot + "')");
-  pub_drop(dsn, slot);
 }
 
 TEST_CASE("a 100,000-row INSERT arrives whole through the trigger source, in one transaction") {
