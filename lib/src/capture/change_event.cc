@@ -1,9 +1,39 @@
 #include "meowmx/capture/change_event.h"
 
+#include <algorithm>
+
+#include "common/json_string.h"
 #include "meowmx/error.h"
-#include "capture/postgres/identifiers.h"
 
 namespace meowmx {
+namespace {
+
+constexpr ChangeAction kActions[] = {ChangeAction::kWrite, ChangeAction::kUpdate, ChangeAction::kDelete,
+                                     ChangeAction::kTruncate};
+
+bool has_control_characters(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7F;
+  });
+}
+
+void append_row(std::string& out, const std::optional<Row>& row) {
+  if (!row) {
+    out += "null";
+    return;
+  }
+  out += '{';
+  for (std::size_t i = 0; i < row->size(); ++i) {
+    if (i > 0) out += ',';
+    internal::append_json_string(out, (*row)[i].name);
+    out += ':';
+    (*row)[i].value.append_json(out);
+  }
+  out += '}';
+}
+
+}  // namespace
 
 std::string_view to_string(ChangeAction action) {
   switch (action) {
@@ -20,64 +50,89 @@ std::string_view to_string(ChangeAction action) {
 }
 
 ChangeAction parse_change_action(std::string_view text) {
-  for (auto action : {ChangeAction::kWrite, ChangeAction::kUpdate, ChangeAction::kDelete,
-                      ChangeAction::kTruncate}) {
+  for (auto action : kActions) {
     if (to_string(action) == text) return action;
   }
-  throw InvalidArgument("unknown change action '" + std::string(text) +
+  throw InvalidArgument("unknown change action '" + std::string(text.substr(0, 40)) +
                         "': expected write, update, delete or truncate");
 }
 
-std::string ChangeEvent::name() const { return table + "_" + std::string(to_string(action)); }
-
-std::string ChangeEvent::raw_name() const { return name() + "_raw"; }
-
-std::string pk_text(const nlohmann::json& pk) {
-  if (pk.is_string()) return pk.get<std::string>();
-  if (pk.is_null()) return "";
-  return pk.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string ChangeEvent::name() const {
+  std::string out = table->stem;
+  out += '_';
+  out += to_string(action);
+  return out;
 }
 
-std::string text_line(std::string_view name, const nlohmann::json& pk) {
-  if (pk.is_null()) return std::string(name);
-  return std::string(name) + " " + pk_text(pk);
+std::string key_json(const ChangeEvent& change) {
+  std::string out;
+  if (change.key.empty()) return "null";
+  if (change.key.size() == 1) {
+    change.key[0].append_json(out);
+    return out;
+  }
+  out += '[';
+  for (std::size_t i = 0; i < change.key.size(); ++i) {
+    if (i > 0) out += ',';
+    change.key[i].append_json(out);
+  }
+  out += ']';
+  return out;
 }
 
-std::string text_line(const ChangeEvent& event) { return text_line(event.name(), event.pk); }
+std::string pk_text(const ChangeEvent& change) {
+  const bool single = change.key.size() == 1;
+  std::string text = single ? change.key[0].text : key_json(change);
+  const bool ambiguous = single && change.key[0].kind == Value::Kind::kString &&
+                         (text.empty() || text.front() == '"' || text.front() == '[');
+  if (ambiguous || has_control_characters(text)) {
+    std::string escaped;
+    internal::append_json_string(escaped, text);
+    return escaped;
+  }
+  return text;
+}
 
-void to_json(nlohmann::json& out, const ChangeEvent& event) {
-  out = {{"table", event.table}, {"action", to_string(event.action)}, {"pk", event.pk}};
-  if (event.action == ChangeAction::kUpdate) {
-    out["before"] = event.before;
-    out["after"] = event.after;
+std::string text_line(const ChangeEvent& change) {
+  std::string line = change.name();
+  if (change.action == ChangeAction::kTruncate) return line;
+  line += ' ';
+  line += pk_text(change);
+  return line;
+}
+
+std::string to_json_text(const Transaction& transaction, const ChangeEvent& change) {
+  std::string out = R"({"table":)";
+  internal::append_json_string(out, change.table->stem);
+  out += R"(,"action":")";
+  out += to_string(change.action);
+  out += R"(","pk":)";
+  out += key_json(change);
+  if (change.action == ChangeAction::kUpdate) {
+    out += R"(,"before":)";
+    append_row(out, change.before);
+    out += R"(,"after":)";
+    append_row(out, change.after);
   } else {
-    out["values"] = event.values;
+    out += R"(,"values":)";
+    append_row(out, change.values);
   }
-  if (!event.unchanged_toast.empty()) out["unchanged_toast"] = event.unchanged_toast;
-  out["position"] = event.position;
-  out["xid"] = event.xid;
-  out["commit_time"] = event.commit_time;
-}
-
-void from_json(const nlohmann::json& in, ChangeEvent& event) {
-  try {
-    event.table = in.at("table").get<std::string>();
-    event.action = parse_change_action(in.at("action").get<std::string>());
-    event.pk = in.at("pk");
-    event.values = in.value("values", nlohmann::json());
-    event.before = in.value("before", nlohmann::json());
-    event.after = in.value("after", nlohmann::json());
-    event.unchanged_toast = in.value("unchanged_toast", std::vector<std::string>());
-    event.position = in.value("position", nlohmann::json());
-    event.xid = in.value("xid", std::uint64_t{0});
-    event.commit_time = in.value("commit_time", std::string());
-  } catch (const nlohmann::json::exception& e) {
-    throw InvalidArgument(std::string("not a change event: ") + e.what());
+  if (!change.unchanged_toast.empty()) {
+    out += R"(,"unchanged_toast":[)";
+    for (std::size_t i = 0; i < change.unchanged_toast.size(); ++i) {
+      if (i > 0) out += ',';
+      internal::append_json_string(out, change.unchanged_toast[i]);
+    }
+    out += ']';
   }
-}
-
-std::string table_signal_prefix(std::string_view table) {
-  return internal::TableName::parse(table).signal_prefix();
+  out += R"(,"position":)";
+  out += change_position_json(transaction.position, change.index);
+  out += R"(,"xid":)";
+  out += std::to_string(transaction.xid);
+  out += R"(,"commit_time":)";
+  internal::append_json_string(out, transaction.commit_time);
+  out += '}';
+  return out;
 }
 
 }  // namespace meowmx

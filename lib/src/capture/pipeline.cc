@@ -1,44 +1,233 @@
 #include "capture/pipeline.h"
 
-namespace meowmx::internal {
+#include <algorithm>
 
-Pipeline::Pipeline(SignalBus& bus, const std::vector<TableName>& tables)
-    : position_(&bus.signal(kPositionSignal)) {
-  for (const auto& table : tables) {
-    Routes& routes = routes_[table.signal_prefix()];
-    for (auto action : {ChangeAction::kWrite, ChangeAction::kUpdate, ChangeAction::kDelete,
-                        ChangeAction::kTruncate}) {
-      const std::string name = table.signal_prefix() + "_" + std::string(to_string(action));
-      routes[static_cast<std::size_t>(action)] = {&bus.signal(name), &bus.signal(name + "_raw")};
+#include "common/logger.h"
+#include "meowmx/error.h"
+
+namespace meowmx::internal {
+namespace {
+
+std::size_t row_bytes(const std::optional<Row>& row) {
+  if (!row) return 0;
+  std::size_t bytes = 0;
+  for (const Field& field : *row) bytes += sizeof(Field) + field.name.size() + field.value.text.size();
+  return bytes;
+}
+
+// What a change holds in memory, near enough to bound the buffer by.
+std::size_t change_bytes(const ChangeEvent& change) {
+  std::size_t bytes = sizeof(ChangeEvent);
+  for (const Value& value : change.key) bytes += sizeof(Value) + value.text.size();
+  return bytes + row_bytes(change.values) + row_bytes(change.before) + row_bytes(change.after);
+}
+
+}  // namespace
+
+class Pipeline::Marks : public SinkMarks {
+ public:
+  Marks(Pipeline& pipeline, std::size_t sink) : pipeline_(pipeline), sink_(sink) {}
+  void done(std::uint64_t sequence) override {
+    if (pipeline_.watermark_.mark(sink_, sequence)) {
+      std::lock_guard lock(pipeline_.mutex_);
+      pipeline_.changed_.notify_all();
+    }
+  }
+  void fail(std::exception_ptr error) override { pipeline_.fail(std::move(error)); }
+
+ private:
+  Pipeline& pipeline_;
+  std::size_t sink_;
+};
+
+Pipeline::Pipeline(std::vector<Sink*> sinks, std::size_t buffer_bytes)
+    : buffer_bytes_(buffer_bytes), watermark_(sinks.size()) {
+  for (std::size_t i = 0; i < sinks.size(); ++i) {
+    sinks_.push_back(SinkState{sinks[i], std::nullopt, {}, false});
+    marks_.push_back(std::make_unique<Marks>(*this, i));
+  }
+  dispatcher_ = std::thread([this] { dispatch(); });
+}
+
+Pipeline::~Pipeline() {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(Item{Item::Kind::kStop, {}, {}, 0});
+  }
+  changed_.notify_all();
+  dispatcher_.join();
+}
+
+void Pipeline::open(const StreamInfo& stream) {
+  if (opened_) {
+    if (stream.id != stream_.id) {
+      throw InvalidArgument("the source now streams " + stream.id + " instead of " + stream_.id);
+    }
+    return;
+  }
+  stream_ = stream;
+  table_interests_.assign(stream_.tables.size(), Interest::kNone);
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    SinkState& state = sinks_[i];
+    state.has = state.sink->open(stream_, *marks_[i]);
+    for (std::size_t t = 0; t < stream_.tables.size(); ++t) {
+      state.interests.push_back(state.sink->interest(stream_.tables[t]));
+      table_interests_[t] = std::max(table_interests_[t], state.interests.back());
+    }
+    if (state.has) logger().info("{} sink: resuming after {}", state.sink->name(), to_json_text(*state.has));
+  }
+  opened_ = true;
+}
+
+const CapturedTable* Pipeline::table(std::string_view space, std::string_view name) const {
+  for (const CapturedTable& table : stream_.tables) {
+    if (table.name.space == space && table.name.name == name) return &table;
+  }
+  return nullptr;
+}
+
+Interest Pipeline::interest(const CapturedTable& table) const {
+  return table_interests_[static_cast<std::size_t>(&table - stream_.tables.data())];
+}
+
+void Pipeline::set_keepalive(std::function<void()> keepalive, std::chrono::milliseconds interval) {
+  keepalive_ = std::move(keepalive);
+  keepalive_interval_ = interval;
+}
+
+void Pipeline::begin(TransactionPosition position, std::uint64_t xid, std::string commit_time) {
+  open_transaction_ = Transaction{next_sequence_++, std::move(position), xid, std::move(commit_time)};
+  push(Item{Item::Kind::kBegin, open_transaction_, {}, sizeof(Item)});
+}
+
+void Pipeline::change(ChangeEvent change) {
+  const std::size_t bytes = change_bytes(change);
+  push(Item{Item::Kind::kChange, {}, std::move(change), bytes});
+}
+
+void Pipeline::commit(TransactionPosition position) {
+  open_transaction_.position = std::move(position);
+  push(Item{Item::Kind::kCommit, open_transaction_, {}, sizeof(Item)});
+}
+
+void Pipeline::abort() { push(Item{Item::Kind::kAbort, {}, {}, 0}); }
+
+void Pipeline::drain() {
+  std::unique_lock lock(mutex_);
+  wait(lock, [this] { return queue_.empty() && !dispatching_ && watermark_.complete(); });
+}
+
+std::optional<TransactionPosition> Pipeline::acknowledged() const { return watermark_.low(); }
+
+bool Pipeline::idle() const {
+  std::lock_guard lock(mutex_);
+  return queue_.empty() && !dispatching_ && watermark_.complete();
+}
+
+void Pipeline::push(Item item) {
+  {
+    std::unique_lock lock(mutex_);
+    // One item always fits, however large: a buffer never blocks for ever.
+    wait(lock, [&] { return queue_.empty() || queued_bytes_ + item.bytes <= buffer_bytes_; });
+    queued_bytes_ += item.bytes;
+    queue_.push_back(std::move(item));
+  }
+  changed_.notify_all();
+}
+
+void Pipeline::wait(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready) {
+  for (;;) {
+    if (failure_) std::rethrow_exception(failure_);
+    if (ready()) return;
+    if (changed_.wait_for(lock, keepalive_interval_) == std::cv_status::timeout && keepalive_) {
+      lock.unlock();
+      keepalive_();
+      lock.lock();
     }
   }
 }
 
-const Pipeline::Routes* Pipeline::routes(std::string_view table) const {
-  auto it = routes_.find(table);
-  return it == routes_.end() ? nullptr : &it->second;
+void Pipeline::fail(std::exception_ptr error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!failure_) failure_ = std::move(error);
+  }
+  changed_.notify_all();
 }
 
-bool Pipeline::follows(std::string_view table) const { return routes(table) != nullptr; }
-
-bool Pipeline::wants_rows(std::string_view table, ChangeAction action) const {
-  const Routes* table_routes = routes(table);
-  return table_routes && (*table_routes)[static_cast<std::size_t>(action)].raw->has_receivers();
+void Pipeline::dispatch() {
+  for (;;) {
+    Item item;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return !queue_.empty(); });
+      item = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= item.bytes;
+      dispatching_ = true;
+    }
+    changed_.notify_all();
+    // At a stop, sinks drop what a transaction left half-way gave them.
+    const bool stopping = item.kind == Item::Kind::kStop;
+    if (stopping) item.kind = Item::Kind::kAbort;
+    bool failed = false;
+    {
+      std::lock_guard lock(mutex_);
+      failed = failure_ != nullptr;
+    }
+    try {
+      if (!failed || item.kind == Item::Kind::kAbort) deliver(item);
+    } catch (...) {
+      fail(std::current_exception());
+    }
+    {
+      std::lock_guard lock(mutex_);
+      dispatching_ = false;
+    }
+    changed_.notify_all();
+    if (stopping) return;
+  }
 }
 
-void Pipeline::change(const ChangeEvent& event) {
-  const Routes* table_routes = routes(event.table);
-  if (!table_routes) return;
-  const Route& route = (*table_routes)[static_cast<std::size_t>(event.action)];
-  if (route.plain->has_receivers()) route.plain->send(event.pk);
-  if (route.raw->has_receivers()) route.raw->send(nlohmann::json(event));
-  ++changes_;
-}
-
-void Pipeline::commit(nlohmann::json position) {
-  position["changes"] = changes_;
-  changes_ = 0;
-  position_->send(position);
+void Pipeline::deliver(Item& item) {
+  switch (item.kind) {
+    case Item::Kind::kBegin:
+      dispatched_transaction_ = item.transaction;
+      for (SinkState& state : sinks_) {
+        // What the sink has already (its own resume point, or delivered
+        // before a reconnect made the source send it again) is skipped.
+        state.in_transaction = !(state.has && compare(item.transaction.position, *state.has) <= 0);
+        if (state.in_transaction) state.sink->begin(item.transaction);
+      }
+      break;
+    case Item::Kind::kChange: {
+      const auto table = static_cast<std::size_t>(item.change.table - stream_.tables.data());
+      for (SinkState& state : sinks_) {
+        if (state.in_transaction && state.interests[table] != Interest::kNone) {
+          state.sink->change(dispatched_transaction_, item.change);
+        }
+      }
+      break;
+    }
+    case Item::Kind::kCommit:
+      watermark_.add(item.transaction.sequence, item.transaction.position);
+      for (std::size_t i = 0; i < sinks_.size(); ++i) {
+        SinkState& state = sinks_[i];
+        const bool has = !state.in_transaction || state.sink->commit(item.transaction);
+        if (state.in_transaction) state.has = item.transaction.position;
+        state.in_transaction = false;
+        if (has) marks_[i]->done(item.transaction.sequence);
+      }
+      break;
+    case Item::Kind::kAbort:
+      for (SinkState& state : sinks_) {
+        if (state.in_transaction) state.sink->abort();
+        state.in_transaction = false;
+      }
+      break;
+    case Item::Kind::kStop:
+      break;
+  }
 }
 
 }  // namespace meowmx::internal

@@ -99,7 +99,8 @@ class Pipeline {
   StreamInfo stream_;
   std::vector<Interest> table_interests_;  // max over sinks, by table index
 
-  Transaction open_transaction_;  // the source's, between begin() and commit()
+  Transaction open_transaction_;        // the source's, between begin() and commit()
+  Transaction dispatched_transaction_;  // the dispatcher's, between begin and commit
   std::uint64_t next_sequence_ = 1;
   std::function<void()> keepalive_;
   std::chrono::milliseconds keepalive_interval_{10000};

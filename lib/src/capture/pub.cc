@@ -1,18 +1,19 @@
 #include "meowmx/capture/pub.h"
 
-#include <algorithm>
 #include <chrono>
 
-#include <pqxx/nontransaction>
-
-#include "common/logger.h"
-#include "meowmx/error.h"
+#include "capture/pipeline.h"
 #include "capture/postgres/catalog.h"
+#include "capture/postgres/identifiers.h"
 #include "capture/postgres/logical_source.h"
 #include "capture/postgres/publication.h"
 #include "capture/postgres/trigger_source.h"
 #include "capture/postgres/triggers.h"
+#include "capture/sinks/signal_sink.h"
+#include "common/backoff.h"
+#include "common/logger.h"
 #include "common/waker.h"
+#include "meowmx/error.h"
 
 namespace meowmx {
 namespace {
@@ -24,82 +25,85 @@ using std::chrono::milliseconds;
 constexpr auto kHealthySession = std::chrono::seconds(10);
 constexpr milliseconds kFirstRetryWait{100};
 
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+// The one place that knows every source: a new one is a folder and a line here.
+std::unique_ptr<internal::Source> make_source(const SourceOptions& options) {
+  return std::visit(
+      Overloaded{
+          [](const PostgresSource& source) -> std::unique_ptr<internal::Source> {
+            return std::make_unique<internal::LogicalSource>(source);
+          },
+          [](const PostgresTriggerSource& source) -> std::unique_ptr<internal::Source> {
+            return std::make_unique<internal::TriggerSource>(source);
+          },
+      },
+      options);
+}
+
 std::string publication_or_slot(const std::string& publication, const std::string& slot) {
   return publication.empty() ? slot : publication;
 }
 
 }  // namespace
 
-PubSource parse_pub_source(std::string_view text) {
-  if (text == "postgres") return PubSource::kPostgres;
-  if (text == "postgres-trigger") return PubSource::kPostgresTrigger;
-  throw InvalidArgument("unknown source '" + std::string(text) + "': expected postgres or postgres-trigger");
+std::string_view source_name(const SourceOptions& source) {
+  return std::visit(Overloaded{[](const PostgresSource&) { return std::string_view("postgres"); },
+                               [](const PostgresTriggerSource&) { return std::string_view("postgres-trigger"); }},
+                    source);
 }
 
 struct Pub::Impl {
   PubOptions options;
-  SignalBus* bus = nullptr;
-  std::vector<internal::TableName> tables;
+  std::unique_ptr<internal::Source> source;
+  std::vector<std::unique_ptr<Sink>> sinks;
   internal::Waker waker;
 };
 
 Pub::Pub(PubOptions options, SignalBus& bus) : impl_(std::make_unique<Impl>()) {
-  impl_->tables = internal::parse_tables(options.tables);
-  internal::check_slot_name(options.slot);
-  options.publication = publication_or_slot(options.publication, options.slot);
-  internal::check_publication_name(options.publication);
-  if (options.status_interval <= milliseconds(0)) throw InvalidArgument("status_interval must be positive");
   if (options.max_retry_wait < kFirstRetryWait) throw InvalidArgument("max_retry_wait must be at least 100 ms");
-  if (options.once && options.source == PubSource::kPostgresTrigger) {
-    throw InvalidArgument("once (--once) needs the postgres source: triggers keep no history to catch up on");
-  }
+  if (options.buffer_bytes == 0) throw InvalidArgument("buffer_bytes must be positive");
+  impl_->source = make_source(options.source);
   impl_->options = std::move(options);
-  impl_->bus = &bus;
+  impl_->sinks.push_back(internal::make_signal_sink(bus));
 }
 
 Pub::~Pub() = default;
 
+void Pub::add_sink(std::unique_ptr<Sink> sink) {
+  if (!sink) throw InvalidArgument("add_sink: no sink");
+  impl_->sinks.push_back(std::move(sink));
+}
+
 void Pub::run() {
-  internal::Pipeline pipeline(*impl_->bus, impl_->tables);
-  std::unique_ptr<internal::Source> source;
-  if (impl_->options.source == PubSource::kPostgres) {
-    source = std::make_unique<internal::LogicalSource>(impl_->options, impl_->tables, impl_->waker);
-  } else {
-    source = std::make_unique<internal::TriggerSource>(impl_->options, impl_->tables, impl_->waker);
-  }
-  milliseconds wait = kFirstRetryWait;
+  std::vector<Sink*> sinks;
+  for (const auto& sink : impl_->sinks) sinks.push_back(sink.get());
+  internal::Backoff backoff(kFirstRetryWait, impl_->options.max_retry_wait);
   for (;;) {
     const auto started = std::chrono::steady_clock::now();
     try {
-      source->run(pipeline);
+      // A pipeline per session: after a failure the sinks are opened again
+      // and say afresh what they have.
+      internal::Pipeline pipeline(sinks, impl_->options.buffer_bytes);
+      impl_->source->run(pipeline, impl_->waker);
       return;
     } catch (const internal::RetryLater& e) {
       internal::logger().warn("{}; trying again", e.what());
     } catch (const ConnectionError& e) {
       // Before the first stream, a connection failure is a set-up mistake
       // (wrong DSN, server down) that the caller should hear about at once.
-      if (!source->streaming()) throw;
+      if (!impl_->source->streaming()) throw;
       internal::logger().warn("{}; reconnecting", e.what());
     }
-    if (std::chrono::steady_clock::now() - started > kHealthySession) wait = kFirstRetryWait;
-    if (impl_->waker.wait_for(wait)) return;
-    wait = std::min(wait * 2, impl_->options.max_retry_wait);
+    if (std::chrono::steady_clock::now() - started > kHealthySession) backoff.reset();
+    if (impl_->waker.wait_for(backoff.next())) return;
   }
 }
 
 void Pub::stop() { impl_->waker.wake(); }
-
-std::string capture_stream_id(const PubOptions& options) {
-  internal::Catalog catalog(options.dsn);
-  const auto database = catalog.guarded("", [&] {
-    pqxx::nontransaction tx(catalog.connection());
-    return tx.exec1("SELECT system_identifier::text || '/' || current_database() FROM pg_control_system()")[0]
-        .as<std::string>();
-  });
-  if (options.source == PubSource::kPostgresTrigger) return "postgres-trigger:" + database;
-  internal::check_slot_name(options.slot);
-  return "postgres:" + database + "/" + options.slot;
-}
 
 PubStatus pub_status(const std::string& dsn, const std::string& slot, const std::string& publication) {
   internal::check_slot_name(slot);
@@ -118,7 +122,7 @@ PubDropResult pub_drop(const std::string& dsn, const std::string& slot, const st
 }
 
 void uninstall_pub_triggers(const std::string& dsn, const std::vector<std::string>& tables) {
-  const auto names = internal::parse_tables(tables);
+  const auto names = internal::parse_table_names(tables);
   internal::Catalog catalog(dsn);
   internal::uninstall_triggers(catalog, catalog.resolve(names, false));
 }

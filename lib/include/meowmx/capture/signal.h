@@ -3,14 +3,18 @@
 //
 //   meowmx::signal("orders_update").connect([](const nlohmann::json& pk) { ... });
 //
-// `<table>_<action>` carries the primary key, `<table>_<action>_raw` the whole
-// ChangeEvent as JSON, and kPositionSignal the stream position after each
-// source transaction (see change_event.h).
+// A Pub feeds its bus as one of its sinks: `<stem>_<action>` carries the
+// primary key, `<stem>_<action>_raw` the change's raw form (see
+// change_event.h), and kPositionSignal the stream position after each source
+// transaction. The pub asks which signals have receivers when it starts (to
+// decode only what somebody reads): connect receivers before run(). Payloads
+// are nlohmann::json values, so a json column's number beyond a double's
+// precision loses digits here (every other sink passes the source's text on).
 //
-// Receivers run on the thread that sends, in the order they connected; an
-// exception from a receiver propagates to the sender, so a pub stops without
-// acknowledging the transaction. connect() and disconnect() may be called from
-// any thread, also while signals are being sent.
+// Receivers run on the thread that sends (a pub's dispatching thread), in
+// the order they connected; an exception from a receiver propagates to the
+// sender, so a pub stops without acknowledging the transaction. connect() and
+// disconnect() may be called from any thread, also while signals are being sent.
 #ifndef MEOWMX_CAPTURE_SIGNAL_H_
 #define MEOWMX_CAPTURE_SIGNAL_H_
 
@@ -27,6 +31,11 @@
 #include <nlohmann/json.hpp>
 
 namespace meowmx {
+
+// The signal sent once a source transaction has gone through every receiver:
+// {"lsn", "commit_lsn", "xid", "commit_time", "changes"} for logical
+// decoding, {"xid", "changes"} for triggers.
+inline constexpr std::string_view kPositionSignal = "pub_position";
 
 using SignalHandler = std::function<void(const nlohmann::json& payload)>;
 

@@ -4,23 +4,34 @@
 #include <chrono>
 #include <limits>
 
-#include "common/logger.h"
 #include "capture/postgres/catalog.h"
+#include "capture/postgres/identifiers.h"
 #include "capture/postgres/pgoutput.h"
 #include "capture/postgres/publication.h"
 #include "capture/postgres/replication_stream.h"
 #include "capture/postgres/wire.h"
+#include "common/logger.h"
 
 namespace meowmx::internal {
 
-LogicalSource::LogicalSource(const PubOptions& options, std::vector<TableName> tables, const Waker& waker)
-    : options_(options), tables_(std::move(tables)), waker_(waker) {}
+LogicalSource::LogicalSource(PostgresSource options)
+    : options_(std::move(options)), tables_(parse_table_names(options_.tables)) {
+  check_slot_name(options_.slot);
+  if (options_.publication.empty()) options_.publication = options_.slot;
+  check_publication_name(options_.publication);
+  if (options_.status_interval <= std::chrono::milliseconds(0)) {
+    throw InvalidArgument("status_interval must be positive");
+  }
+}
 
-void LogicalSource::run(Pipeline& pipeline) {
+void LogicalSource::run(Pipeline& pipeline, const Waker& stop) {
   using Clock = std::chrono::steady_clock;
   Catalog catalog(options_.dsn);
   catalog.require_logical_decoding();
   const auto tables = catalog.resolve(tables_, true);
+  StreamInfo stream_info{"postgres:" + catalog.database_id() + "/" + options_.slot, {}};
+  for (const auto& table : tables) stream_info.tables.push_back(table.table);
+  pipeline.open(stream_info);
   ensure_publication(catalog, options_.publication, tables);
   Lsn acknowledged = ensure_slot(catalog, options_.slot, options_.publication);
   // --once: everything committed before this point, and nothing more is awaited.
@@ -31,17 +42,28 @@ void LogicalSource::run(Pipeline& pipeline) {
   streaming_ = true;
   logger().info("streaming slot {} (publication {})", options_.slot, options_.publication);
 
-  PgOutputDecoder decoder(pipeline, [&catalog](std::uint32_t oid) { return catalog.primary_key(oid); });
   auto next_status = Clock::now() + options_.status_interval;
+  // Confirms what every sink has (and what `idle_position` allows).
+  Lsn idle_position = 0;
+  auto report = [&] {
+    if (const auto low = pipeline.acknowledged()) {
+      acknowledged = std::max(acknowledged, std::get<LsnPosition>(*low).end_lsn);
+    }
+    if (idle_position > acknowledged && pipeline.idle()) acknowledged = idle_position;
+    stream.send_status(acknowledged);
+    next_status = Clock::now() + options_.status_interval;
+  };
+  pipeline.set_keepalive(report, options_.status_interval);
+
+  PgOutputDecoder decoder(pipeline, [&catalog](std::uint32_t oid) { return catalog.primary_key(oid); });
   bool done = false;
   // Stop only between transactions: what was started is finished, so a stop
   // never leaves a sink with half a transaction.
-  while (decoder.in_transaction() || !(done || waker_.woken())) {
+  while (decoder.in_transaction() || !(done || stop.woken())) {
     const auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(next_status - Clock::now()),
                                std::chrono::milliseconds(0));
     // Inside a transaction a stop request waits for its commit.
-    const std::string_view frame = stream.read(wait, decoder.in_transaction() ? nullptr : &waker_);
-    bool report = Clock::now() >= next_status;
+    const std::string_view frame = stream.read(wait, decoder.in_transaction() ? nullptr : &stop);
     bool reply_requested = false;
     if (!frame.empty()) {
       wire::Reader in(frame);
@@ -50,33 +72,24 @@ void LogicalSource::run(Pipeline& pipeline) {
         in.u64();  // start of this message's WAL
         in.u64();  // server's WAL end
         in.i64();  // send time
-        const auto message = frame.substr(1 + 3 * 8);
-        if (const auto committed = decoder.handle(message)) {
-          // Every receiver has the transaction: make it the slot's position.
-          acknowledged = std::max(acknowledged, *committed);
-          report = true;
-          done = done || *committed >= end;
-        }
+        if (const auto committed = decoder.handle(frame.substr(1 + 3 * 8))) done = done || *committed >= end;
       } else if (kind == 'k') {
         const Lsn server_position = in.u64();
         in.i64();  // send time
         reply_requested = in.u8() != 0;
         // The keepalive comes after everything the server decoded up to its
-        // position, so between transactions all of that is delivered: safe
-        // to acknowledge, and what lets an idle slot release WAL.
+        // position, so between transactions, once the sinks have everything
+        // before it, it is safe to confirm: what lets an idle slot release WAL.
         if (!decoder.in_transaction()) {
-          report = report || server_position > acknowledged;
-          acknowledged = std::max(acknowledged, server_position);
+          idle_position = std::max(idle_position, server_position);
           done = done || server_position >= end;
         }
       }
     }
-    if (report || reply_requested) {
-      stream.send_status(acknowledged);
-      next_status = Clock::now() + options_.status_interval;
-    }
+    if (reply_requested || Clock::now() >= next_status) report();
   }
-  stream.send_status(acknowledged);
+  pipeline.drain();
+  report();
   stream.finish();
   logger().info("stopped streaming slot {} at {}", options_.slot, format_lsn(acknowledged));
 }

@@ -1,9 +1,12 @@
 // LogicalSource: changes through PostgreSQL logical decoding (pgoutput).
 //
 // A session checks wal_level and the tables, creates the publication and
-// then the slot, streams the slot from its confirmed position and
-// acknowledges each transaction once the pipeline has passed it to every
-// receiver. Between transactions it also acknowledges the server's keepalive
+// then the slot, streams the slot from its confirmed position into the
+// pipeline, and confirms to the server what the pipeline's low watermark
+// says every sink has. Status updates go out every status_interval also
+// while the pipeline's buffer is full or it drains, so slow sinks never let
+// the server's wal_sender_timeout drop the connection. Between transactions,
+// with nothing outstanding, it also confirms the server's keepalive
 // positions, so a slot whose tables are idle does not hold back WAL that
 // other activity writes.
 #ifndef MEOWMX_SRC_CAPTURE_POSTGRES_LOGICAL_SOURCE_H_
@@ -11,23 +14,21 @@
 
 #include <vector>
 
-#include "meowmx/capture/pub.h"
-#include "capture/postgres/identifiers.h"
 #include "capture/source.h"
-#include "common/waker.h"
+#include "meowmx/capture/pub.h"
 
 namespace meowmx::internal {
 
 class LogicalSource : public Source {
  public:
-  LogicalSource(const PubOptions& options, std::vector<TableName> tables, const Waker& waker);
-  void run(Pipeline& pipeline) override;
+  // Checks the options (InvalidArgument).
+  explicit LogicalSource(PostgresSource options);
+  void run(Pipeline& pipeline, const Waker& stop) override;
   bool streaming() const override { return streaming_; }
 
  private:
-  const PubOptions& options_;
+  PostgresSource options_;
   std::vector<TableName> tables_;
-  const Waker& waker_;
   bool streaming_ = false;
 };
 

@@ -1,10 +1,11 @@
 // PgOutputDecoder: turns the messages of PostgreSQL's pgoutput plugin
-// (protocol version 1) into change events for the pipeline.
+// (protocol version 1) into transactions of typed changes for the pipeline.
 //
 // Begin opens a transaction, Relation describes a table (sent again after
 // ALTER TABLE), Insert/Update/Delete/Truncate are changes, Commit closes the
 // transaction. The primary key comes from pg_index through `key_lookup`,
 // since under REPLICA IDENTITY FULL the Relation message flags every column.
+// Values keep the server's text exactly (see values.h).
 #ifndef MEOWMX_SRC_CAPTURE_POSTGRES_PGOUTPUT_H_
 #define MEOWMX_SRC_CAPTURE_POSTGRES_PGOUTPUT_H_
 
@@ -16,11 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "meowmx/capture/change_event.h"
-#include "capture/postgres/lsn.h"
 #include "capture/pipeline.h"
+#include "capture/postgres/lsn.h"
 #include "capture/postgres/wire.h"
 
 namespace meowmx::internal {
@@ -33,8 +31,8 @@ class PgOutputDecoder {
   PgOutputDecoder(Pipeline& pipeline, KeyLookup key_lookup);
 
   // Handles one pgoutput message. Returns the commit's end LSN when the
-  // message ended a transaction (the pipeline has it by then). Throws Error
-  // on a malformed message or a followed table without a primary key.
+  // message ended a transaction (handed to the pipeline by then). Throws
+  // Error on a malformed message or a followed table without a primary key.
   std::optional<Lsn> handle(std::string_view message);
 
   bool in_transaction() const noexcept { return in_transaction_; }
@@ -46,8 +44,9 @@ class PgOutputDecoder {
     bool identity = false;  // part of the replica identity
   };
   struct Relation {
-    std::string table;  // signal prefix
-    bool followed = false;
+    const CapturedTable* table = nullptr;  // nullptr: not captured
+    Interest interest = Interest::kNone;
+    std::string shown;  // schema.name, for messages
     std::vector<Column> columns;
     std::vector<std::size_t> key;  // primary key columns as indexes into `columns`
   };
@@ -67,24 +66,20 @@ class PgOutputDecoder {
 
   const Relation& relation(std::uint32_t oid) const;
   void read_tuple(wire::Reader& in, const Relation& relation, Tuple& tuple) const;
-  nlohmann::json key_of(const Relation& relation, const Tuple& tuple) const;
-  // The row as a JSON object; `identity_only` keeps the replica identity
-  // columns (what a 'K' tuple carries). Unchanged TOAST columns are left out
-  // and named in `unchanged_toast` when given.
-  nlohmann::json row_of(const Relation& relation, const Tuple& tuple, bool identity_only,
-                        std::vector<std::string>* unchanged_toast) const;
-  // A change of the open transaction, taking the next index. With `rows`
-  // false nobody reads more than the key, so position and time stay empty.
-  ChangeEvent event_for(const Relation& relation, ChangeAction action, bool rows);
+  std::vector<Value> key_of(const Relation& relation, const Tuple& tuple) const;
+  // The row; `identity_only` keeps the replica identity columns (what a 'K'
+  // tuple carries). Unchanged TOAST columns are left out and named in
+  // `unchanged_toast` when given.
+  Row row_of(const Relation& relation, const Tuple& tuple, bool identity_only,
+             std::vector<std::string>* unchanged_toast) const;
+  // A change of the open transaction, taking the next index.
+  ChangeEvent event_for(const Relation& relation, ChangeAction action);
 
   Pipeline& pipeline_;
   KeyLookup key_lookup_;
   std::unordered_map<std::uint32_t, Relation> relations_;
 
   bool in_transaction_ = false;
-  std::string commit_lsn_;  // of the open transaction, formatted once
-  std::uint64_t xid_ = 0;
-  std::string commit_time_;
   std::int64_t index_ = 0;  // of the next change within the transaction
 
   Tuple old_tuple_;  // reused to keep allocations off the hot path

@@ -10,6 +10,7 @@
 #include <pqxx/nontransaction>
 #include <pqxx/transaction>
 
+#include "capture/postgres/identifiers.h"
 #include "common/logger.h"
 #include "meowmx/error.h"
 
@@ -55,9 +56,9 @@ void write_slots(pqxx::transaction_base& tx, const std::string& publication, con
   tx.exec0("COMMENT ON PUBLICATION " + quote_identifier(publication) + " IS " + tx.quote(comment));
 }
 
-std::string table_list(const std::vector<CapturedTable>& tables) {
+std::string table_list(const std::vector<PgTable>& tables) {
   std::string list;
-  for (const auto& table : tables) list += (list.empty() ? "" : ", ") + table.name.quoted();
+  for (const auto& table : tables) list += (list.empty() ? "" : ", ") + quote_table(table.table.name);
   return list;
 }
 
@@ -85,7 +86,7 @@ std::optional<PublicationRow> update_slot_list(Catalog& catalog, const std::stri
 }  // namespace
 
 void ensure_publication(Catalog& catalog, const std::string& publication,
-                        const std::vector<CapturedTable>& tables) {
+                        const std::vector<PgTable>& tables) {
   catalog.guarded("preparing publication " + publication, [&] {
     pqxx::work tx(catalog.connection());
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kPublicationLockKey);
@@ -98,13 +99,13 @@ void ensure_publication(Catalog& catalog, const std::string& publication,
       write_slots(tx, publication, {});
       logger().info("created publication {} for {} table(s)", publication, tables.size());
     } else if (!row->all_tables) {
-      std::vector<CapturedTable> missing;
+      std::vector<PgTable> missing;
       for (const auto& table : tables) {
-        if (!row->tables.count(table.name.schema + "." + table.name.name)) missing.push_back(table);
+        if (!row->tables.count(display_table(table.table.name))) missing.push_back(table);
       }
       if (!missing.empty() && !row->meowmx_slots) {
         throw InvalidArgument("publication " + publication + " was not made by meowmx and does not publish " +
-                              missing.front().name.schema + "." + missing.front().name.name +
+                              display_table(missing.front().table.name) +
                               ": add the table to it, or choose another --publication");
       }
       if (!missing.empty()) {

@@ -21,7 +21,7 @@ namespace meowmx::internal {
 // pipeline drops what is not asked for). A publication made by someone else
 // must already publish the tables (InvalidArgument otherwise).
 void ensure_publication(Catalog& catalog, const std::string& publication,
-                        const std::vector<CapturedTable>& tables);
+                        const std::vector<PgTable>& tables);
 
 // Makes sure the pgoutput slot exists and can still stream, creating it when
 // the publication never had it. Throws Error when it was dropped or

@@ -7,6 +7,7 @@
 #include "common/logger.h"
 #include "meowmx/error.h"
 #include "capture/postgres/identifiers.h"
+#include "capture/postgres/values.h"
 #include "capture/source.h"
 #include "capture/postgres/wire.h"
 
@@ -26,9 +27,11 @@ std::string sqlstate(const PGresult* result) {
 }  // namespace
 
 ReplicationStream::ReplicationStream(std::string dsn) : dsn_(std::move(dsn)) {
-  // expand_dbname: the DSN's own settings come first, replication mode is added.
-  const char* keywords[] = {"dbname", "replication", "application_name", nullptr};
-  const char* values[] = {dsn_.c_str(), "database", "meowmx pub", nullptr};
+  // expand_dbname: the DSN's own settings come first, replication mode is
+  // added, and values are rendered under the settings captured values share.
+  const std::string options(kCaptureSessionOptions);
+  const char* keywords[] = {"dbname", "replication", "application_name", "options", nullptr};
+  const char* values[] = {dsn_.c_str(), "database", "meowmx pub", options.c_str(), nullptr};
   connection_.reset(PQconnectdbParams(keywords, values, 1));
   if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) {
     throw ConnectionError(redact("cannot open a replication connection to " + describe_dsn(dsn_) + ": " +

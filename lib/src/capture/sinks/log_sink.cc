@@ -1,10 +1,24 @@
+// The log sink: captured changes become events of the meowmx event log,
+// exactly once. Each source transaction is one PostgreSQL transaction that
+// appends its events (in batches, one statement each) and records the
+// stream's resume point in meowmx.capture_positions; after a crash the
+// pipeline skips what that point says is stored. A change the log cannot
+// take is parked in meowmx.capture_dead_letters in the same transaction, or
+// stops the pub, as configured.
+#include <nlohmann/json.hpp>
+#include <pqxx/nontransaction>
+#include <pqxx/subtransaction>
+#include <pqxx/transaction>
+
+#include "common/json_string.h"
 #include "common/logger.h"
-#include "meowmx/capture/change_event.h"
-#include "meowmx/client.h"
-#include "meowmx/error.h"
-#include "capture/postgres/identifiers.h"
-#include "capture/sink_base.h"
 #include "common/uuid5.h"
+#include "meowmx/capture/sink.h"
+#include "meowmx/error.h"
+#include "pg/connection_errors.h"
+#include "pg/session.h"
+#include "store/input_validation.h"
+#include "store/schema.h"
 
 namespace meowmx {
 namespace {
@@ -12,104 +26,307 @@ namespace {
 // Fixed namespace of the log sink's event ids (any UUID would do, as long as
 // it never changes).
 constexpr std::string_view kEventIdNamespace = "6d656f77-6d78-5075-6221-6c6f672d6964";
-
 // A truncate concerns every row: it is recorded on this aggregate id.
 constexpr std::string_view kWholeTable = "*";
+constexpr std::size_t kMaxKeyBytes = 1024;         // the event store's limit for text ids
+constexpr std::size_t kMaxPayloadBytes = 1 << 20;  // json + metadata, as for every save
+// One statement carries at most this many events, or bytes of them.
+constexpr std::size_t kBatchEvents = 1000;
+constexpr std::size_t kBatchBytes = 8 << 20;
 
-std::string transaction_of(const nlohmann::json& position) {
-  auto copy = position;
-  copy.erase("index");
-  return copy.dump();
-}
+// Appends a batch of events given as one JSON array, numbering each
+// aggregate's events from its current version (created at 0 when new).
+// Only the log sink writes captured aggregates, in commit order, so no
+// advisory lock is needed to keep their versions in log order.
+constexpr const char* kAppendSql = R"sql(
+WITH batch AS (
+  SELECT b.ord, e->>'t' AS aggregate_type, e->>'a' AS aggregate_id, e->>'e' AS event_type,
+         e->'d' AS json, e->'m' AS metadata, (e->>'i')::uuid AS event_id
+  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS b(e, ord)
+), counts AS (
+  SELECT aggregate_type, aggregate_id, count(*) AS n FROM batch GROUP BY aggregate_type, aggregate_id
+), bumped AS (
+  INSERT INTO meowmx.aggregates AS a (aggregate_type, aggregate_id, version)
+  SELECT aggregate_type, aggregate_id::meowmx.aggregate_id, n FROM counts
+  ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = a.version + excluded.version
+  RETURNING a.aggregate_type, a.aggregate_id::text AS aggregate_id, a.version
+)
+INSERT INTO meowmx.events (aggregate_type, aggregate_id, version, event_type, json, metadata, event_id)
+SELECT b.aggregate_type, b.aggregate_id::meowmx.aggregate_id,
+       k.version - c.n + row_number() OVER (PARTITION BY b.aggregate_type, b.aggregate_id ORDER BY b.ord) - 1,
+       b.event_type, b.json, b.metadata, b.event_id
+FROM batch b JOIN counts c USING (aggregate_type, aggregate_id) JOIN bumped k USING (aggregate_type, aggregate_id)
+ORDER BY b.ord
+)sql";
 
-class LogSink : public internal::SinkBase {
+constexpr const char* kResumePointSql =
+    "INSERT INTO meowmx.capture_positions (stream, position) VALUES ($1, $2::jsonb)"
+    " ON CONFLICT (stream) DO UPDATE SET position = excluded.position, updated_at = now()";
+
+constexpr const char* kParkSql =
+    "INSERT INTO meowmx.capture_dead_letters (stream, position, table_name, key, reason, change)"
+    " VALUES ($1, $2::jsonb, $3, $4, $5, $6)";
+
+// One change as the event it becomes: a member of a batch, or what is parked.
+struct PendingEvent {
+  std::string json;  // {"t": type, "a": id, "e": event type, "d": data, "m": metadata, "i": event id}
+  std::string name;  // the event type, "orders_update", for messages
+  std::string key;
+  std::string position;
+};
+
+class LogSink : public Sink {
  public:
-  LogSink(SignalBus& bus, const std::vector<std::string>& tables, const LogSinkOptions& options)
-      : client_(ClientOptions{options.dsn, "meowmx pub log sink"}), stream_id_(options.stream_id) {
-    if (stream_id_.empty()) throw InvalidArgument("log sink: a stream id is needed for its event ids");
-    for (const auto& table : internal::parse_tables(tables)) {
+  explicit LogSink(const LogSinkOptions& options)
+      : options_(options), session_(ClientOptions{options.dsn, "meowmx pub log sink"}) {
+    session_.guarded("log sink", [&] {
+      pqxx::nontransaction tx(session_.connection());
+      const auto id_type = internal::installed_aggregate_id_type(tx);
+      if (!id_type || !tx.exec1("SELECT to_regclass('meowmx.capture_positions') IS NOT NULL")[0].as<bool>()) {
+        throw InvalidArgument("log sink: the event store is not set up (or is older than this meowmx): run "
+                              "`meowmx setup --aggregate-id-type text` on it first");
+      }
+      if (*id_type != AggregateIdType::kText) {
+        throw InvalidArgument(
+            "log sink: the event store's aggregate id type is " + std::string(to_string(*id_type)) +
+            ", but captured primary keys (numbers, strings, composite keys) need text: use a database set up "
+            "with `meowmx setup --aggregate-id-type text`");
+      }
+    });
+  }
+
+  std::string_view name() const override { return "log"; }
+
+  std::optional<TransactionPosition> open(const StreamInfo& stream, SinkMarks&) override {
+    stream_id_ = stream.id;
+    for (const CapturedTable& table : stream.tables) {
       // Capturing the log into itself would never stop.
-      if (table.schema == "meowmx") throw InvalidArgument("log sink: cannot capture meowmx's own tables");
+      if (table.name.space == "meowmx") throw InvalidArgument("log sink: cannot capture meowmx's own tables");
+      internal::check_name("aggregate type (the log sink's name for table " + table.name.space + "." +
+                               table.name.name + ")",
+                           table.stem);
     }
-    const auto id_type = client_.aggregate_id_type();
-    if (id_type != AggregateIdType::kText) {
-      throw InvalidArgument(
-          "log sink: the event store's aggregate id type is " + std::string(to_string(id_type)) +
-          ", but captured primary keys (numbers, strings, composite keys) need text: use a database set up "
-          "with `meowmx setup --aggregate-id-type text`");
+    const auto read = [&] {
+      return session_.guarded("log sink: reading its resume point", [&] {
+        pqxx::nontransaction tx(session_.connection());
+        return tx.exec_params("SELECT position::text FROM meowmx.capture_positions WHERE stream = $1",
+                              stream_id_);
+      });
+    };
+    pqxx::result stored;
+    try {
+      stored = read();
+    } catch (const ConnectionError&) {
+      // The last session may have ended with this connection: one more try on a new one.
+      session_.reconnect();
+      stored = read();
     }
-    on_changes(bus, tables, true,
-               [this](const std::string&, const nlohmann::json& payload) { add(payload); });
-    on_position(bus, [this](const nlohmann::json&) { save_transaction(); });
+    if (stored.empty()) return std::nullopt;
+    return parse_transaction_position(stored[0][0].c_str());
+  }
+
+  Interest interest(const CapturedTable&) const override { return Interest::kRows; }
+
+  void begin(const Transaction&) override {
+    work_.reset();
+    batch_.clear();
+    batch_bytes_ = 0;
+  }
+
+  void change(const Transaction& transaction, const ChangeEvent& change) override {
+    PendingEvent event = to_event(transaction, change);
+    if (const std::string reason = unstorable(event); !reason.empty()) {
+      park(event, reason);
+      return;
+    }
+    batch_bytes_ += event.json.size();
+    batch_.push_back(std::move(event));
+    if (batch_.size() >= kBatchEvents || batch_bytes_ >= kBatchBytes) flush();
+  }
+
+  bool commit(const Transaction& transaction) override {
+    if (!work_ && batch_.empty()) return true;  // nothing captured: nothing to record
+    flush();
+    session_.guarded("log sink: committing", [&] {
+      work_->exec_params(kResumePointSql, stream_id_, to_json_text(transaction.position));
+      work_->exec0("SELECT pg_notify('meowmx_events', '')");
+      work_->commit();
+    });
+    internal::logger().debug("log sink: recorded {} change(s) of transaction {}", recorded_, transaction.xid);
+    work_.reset();
+    recorded_ = 0;
+    return true;
+  }
+
+  void abort() override {
+    work_.reset();
+    batch_.clear();
+    batch_bytes_ = 0;
+    recorded_ = 0;
   }
 
  private:
-  void add(const nlohmann::json& payload) {
-    ChangeEvent event;
-    from_json(payload, event);
-    // A change that does not follow the last one held starts over: what is
-    // held is the remains of a delivery that failed half-way.
-    if (!pending_.empty() && (transaction_of(event.position) != transaction_of(pending_.back().position) ||
-                              event.position.value("index", 0) <= pending_.back().position.value("index", 0))) {
-      pending_.clear();
-    }
-    pending_.push_back(std::move(event));
-  }
-
-  NewEvent to_new_event(const ChangeEvent& change) const {
-    NewEvent event;
-    event.event_type = change.name();
-    if (change.action == ChangeAction::kUpdate) {
-      event.json = {{"before", change.before}, {"after", change.after}};
-    } else {
-      event.json = {{"values", change.values}};
-    }
-    if (!change.unchanged_toast.empty()) event.json["unchanged_toast"] = change.unchanged_toast;
-    event.metadata = {{"capture", stream_id_},
-                      {"position", change.position},
-                      {"xid", change.xid},
-                      {"commit_time", change.commit_time}};
-    // The same change redelivered after a crash gets the same id, so the
-    // store records it once.
-    event.event_id = internal::uuid5(kEventIdNamespace, stream_id_ + " " + change.position.dump());
+  PendingEvent to_event(const Transaction& transaction, const ChangeEvent& change) const {
+    PendingEvent event;
+    event.name = change.name();
+    event.key = change.action == ChangeAction::kTruncate ? std::string(kWholeTable) : pk_text(change);
+    event.position = change_position_json(transaction.position, change.index);
+    std::string& json = event.json;
+    json = R"({"t":)";
+    internal::append_json_string(json, change.table->stem);
+    json += R"(,"a":)";
+    internal::append_json_string(json, event.key);
+    json += R"(,"e":)";
+    internal::append_json_string(json, event.name);
+    json += R"(,"d":)";
+    append_payload(json, change);
+    json += R"(,"m":{"capture":)";
+    internal::append_json_string(json, stream_id_);
+    json += R"(,"position":)";
+    json += event.position;
+    json += R"(,"xid":)";
+    json += std::to_string(transaction.xid);
+    json += R"(,"commit_time":)";
+    internal::append_json_string(json, transaction.commit_time);
+    // The same change redelivered gets the same id (the position's keys in
+    // nlohmann's order, as earlier versions made them).
+    json += R"(},"i":")";
+    json += internal::uuid5(kEventIdNamespace, stream_id_ + " " + nlohmann::json::parse(event.position).dump());
+    json += "\"}";
     return event;
   }
 
-  static std::string aggregate_id(const ChangeEvent& change) {
-    return change.action == ChangeAction::kTruncate ? std::string(kWholeTable) : pk_text(change.pk);
-  }
-
-  // One save per run of consecutive changes to the same row: the order of
-  // the transaction is kept, and a redelivered transaction is cut into the
-  // same batches, each recognised whole by its event ids.
-  void save_transaction() {
-    std::size_t begin = 0;
-    while (begin < pending_.size()) {
-      const std::string id = aggregate_id(pending_[begin]);
-      std::size_t end = begin + 1;
-      while (end < pending_.size() && pending_[end].table == pending_[begin].table &&
-             aggregate_id(pending_[end]) == id) {
-        ++end;
+  // {"values": row} or {"before": row, "after": row}, and the unchanged TOAST columns.
+  static void append_payload(std::string& json, const ChangeEvent& change) {
+    const auto append_row = [&json](const char* name, const std::optional<Row>& row) {
+      json += '"';
+      json += name;
+      json += "\":";
+      if (!row) {
+        json += "null";
+        return;
       }
-      std::vector<NewEvent> batch;
-      for (std::size_t i = begin; i < end; ++i) batch.push_back(to_new_event(pending_[i]));
-      client_.save(pending_[begin].table, id, batch, ExpectedVersion::any());
-      begin = end;
+      json += '{';
+      for (std::size_t i = 0; i < row->size(); ++i) {
+        if (i > 0) json += ',';
+        internal::append_json_string(json, (*row)[i].name);
+        json += ':';
+        (*row)[i].value.append_json(json);
+      }
+      json += '}';
+    };
+    json += '{';
+    if (change.action == ChangeAction::kUpdate) {
+      append_row("before", change.before);
+      json += ',';
+      append_row("after", change.after);
+    } else {
+      append_row("values", change.values);
     }
-    if (!pending_.empty()) internal::logger().debug("log sink: recorded {} change(s)", pending_.size());
-    pending_.clear();
+    if (!change.unchanged_toast.empty()) {
+      json += R"(,"unchanged_toast":[)";
+      for (std::size_t i = 0; i < change.unchanged_toast.size(); ++i) {
+        if (i > 0) json += ',';
+        internal::append_json_string(json, change.unchanged_toast[i]);
+      }
+      json += ']';
+    }
+    json += '}';
   }
 
-  Client client_;
+  static std::string unstorable(const PendingEvent& event) {
+    if (event.key.size() > kMaxKeyBytes) {
+      return "its key is " + std::to_string(event.key.size()) + " bytes, over the event log's " +
+             std::to_string(kMaxKeyBytes) + " for an aggregate id";
+    }
+    if (event.json.size() > kMaxPayloadBytes) {
+      return "it is " + std::to_string(event.json.size()) + " bytes as an event, over the event log's " +
+             std::to_string(kMaxPayloadBytes) + "-byte payload limit";
+    }
+    return {};
+  }
+
+  pqxx::work& work() {
+    if (!work_) {
+      session_.guarded("log sink", [&] { work_ = std::make_unique<pqxx::work>(session_.connection()); });
+    }
+    return *work_;
+  }
+
+  // Appends the batch in one statement. Should the server refuse it (a
+  // value jsonb cannot hold, say), the events go one at a time, and those it
+  // still refuses are parked: one bad change never blocks the stream.
+  void flush() {
+    if (batch_.empty()) return;
+    pqxx::work& tx = work();
+    const bool appended = session_.guarded("log sink: appending events", [&] {
+      try {
+        pqxx::subtransaction attempt(tx, "meowmx_log_batch");
+        attempt.exec_params0(kAppendSql, batch_json(0, batch_.size()));
+        attempt.commit();
+        return true;
+      } catch (const pqxx::data_exception&) {
+        return false;
+      }
+    });
+    if (!appended) {
+      std::string refusal;
+      for (std::size_t i = 0; i < batch_.size(); ++i) {
+        const bool one = session_.guarded("log sink: appending an event", [&] {
+          try {
+            pqxx::subtransaction attempt(tx, "meowmx_log_event");
+            attempt.exec_params0(kAppendSql, batch_json(i, i + 1));
+            attempt.commit();
+            return true;
+          } catch (const pqxx::data_exception& e) {
+            refusal = "the server refused it: " + internal::one_line(e.what());
+            return false;
+          }
+        });
+        if (!one) park(batch_[i], refusal);
+      }
+    }
+    recorded_ += batch_.size();
+    batch_.clear();
+    batch_bytes_ = 0;
+  }
+
+  std::string batch_json(std::size_t from, std::size_t to) const {
+    std::string json = "[";
+    for (std::size_t i = from; i < to; ++i) {
+      if (i > from) json += ',';
+      json += batch_[i].json;
+    }
+    return json + "]";
+  }
+
+  // Parks the change in the open transaction, or stops the pub, as configured.
+  void park(const PendingEvent& event, const std::string& reason) {
+    if (options_.on_unstorable == OnUnstorable::kStop) {
+      throw Error("log sink: cannot store " + event.name + " " + event.key.substr(0, 60) +
+                  (event.key.size() > 60 ? "..." : "") + " at " + event.position + ": " + reason);
+    }
+    pqxx::work& tx = work();
+    session_.guarded("log sink: parking a change", [&] {
+      const auto stem_end = event.name.rfind('_');
+      tx.exec_params0(kParkSql, stream_id_, event.position, event.name.substr(0, stem_end), event.key, reason,
+                      event.json);
+    });
+    internal::logger().warn("log sink: parked {} {} at {} in meowmx.capture_dead_letters: {}", event.name,
+                            event.key.substr(0, 60), event.position, reason);
+  }
+
+  LogSinkOptions options_;
+  internal::Session session_;
   std::string stream_id_;
-  std::vector<ChangeEvent> pending_;
+  std::unique_ptr<pqxx::work> work_;  // the open source transaction's
+  std::vector<PendingEvent> batch_;
+  std::size_t batch_bytes_ = 0;
+  std::size_t recorded_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<Sink> make_log_sink(SignalBus& bus, const std::vector<std::string>& tables,
-                                    const LogSinkOptions& options) {
-  return std::make_unique<LogSink>(bus, tables, options);
-}
+std::unique_ptr<Sink> make_log_sink(const LogSinkOptions& options) { return std::make_unique<LogSink>(options); }
 
 }  // namespace meowmx

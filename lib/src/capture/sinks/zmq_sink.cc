@@ -1,17 +1,18 @@
 #include <zmq.hpp>
 
 #include "common/logger.h"
-#include "meowmx/capture/change_event.h"
+#include "meowmx/capture/sink.h"
 #include "meowmx/error.h"
-#include "capture/sink_base.h"
 
 namespace meowmx {
 namespace {
 
-class ZmqSink : public internal::SinkBase {
+// At-most-once to subscribers (PUB drops what a slow or absent subscriber
+// cannot take), at-least-once from the stream: a redelivered transaction is
+// published again.
+class ZmqSink : public Sink {
  public:
-  ZmqSink(SignalBus& bus, const std::vector<std::string>& tables, const ZmqSinkOptions& options)
-      : socket_(context_, zmq::socket_type::pub) {
+  explicit ZmqSink(const ZmqSinkOptions& options) : raw_(options.raw), socket_(context_, zmq::socket_type::pub) {
     if (options.bind.empty() == options.connect.empty()) {
       throw InvalidArgument("zmq sink: give exactly one of a bind endpoint or a connect endpoint");
     }
@@ -26,40 +27,42 @@ class ZmqSink : public internal::SinkBase {
       }
     } catch (const zmq::error_t& e) {
       if (e.num() == EINVAL || e.num() == EPROTONOSUPPORT) {
-        throw InvalidArgument("zmq sink: invalid endpoint '" + endpoint + "': " + e.what());
+        throw InvalidArgument("zmq sink: invalid endpoint '" + endpoint.substr(0, 80) + "': " + e.what());
       }
       throw ConnectionError("zmq sink: cannot " + std::string(options.bind.empty() ? "connect to " : "bind ") +
                             endpoint + ": " + e.what());
     }
     internal::logger().info("zmq sink: {} {}", options.bind.empty() ? "connected to" : "bound to", endpoint);
-    if (options.raw) {
-      on_changes(bus, tables, true, [this](const std::string& name, const nlohmann::json& event) {
-        send(text_line(name, event.at("pk")), zmq::send_flags::sndmore);
-        send(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), zmq::send_flags::none);
-      });
-    } else {
-      on_changes(bus, tables, false, [this](const std::string& name, const nlohmann::json& pk) {
-        send(text_line(name, pk), zmq::send_flags::none);
-      });
-    }
   }
 
- private:
+  std::string_view name() const override { return "zmq"; }
+  std::optional<TransactionPosition> open(const StreamInfo&, SinkMarks&) override { return std::nullopt; }
+  Interest interest(const CapturedTable&) const override { return raw_ ? Interest::kRows : Interest::kKeys; }
+  void begin(const Transaction&) override {}
+
   // PUB never blocks: a message beyond a subscriber's high-water mark is
   // dropped for that subscriber, which ZeroMQ's fan-out is built on.
-  void send(const std::string& frame, zmq::send_flags flags) {
-    socket_.send(zmq::buffer(frame), flags);
+  void change(const Transaction& transaction, const ChangeEvent& change) override {
+    const std::string line = text_line(change);
+    if (!raw_) {
+      socket_.send(zmq::buffer(line), zmq::send_flags::none);
+      return;
+    }
+    socket_.send(zmq::buffer(line), zmq::send_flags::sndmore);
+    socket_.send(zmq::buffer(to_json_text(transaction, change)), zmq::send_flags::none);
   }
 
+  bool commit(const Transaction&) override { return true; }
+  void abort() override {}
+
+ private:
+  bool raw_;
   zmq::context_t context_;
   zmq::socket_t socket_;
 };
 
 }  // namespace
 
-std::unique_ptr<Sink> make_zmq_sink(SignalBus& bus, const std::vector<std::string>& tables,
-                                    const ZmqSinkOptions& options) {
-  return std::make_unique<ZmqSink>(bus, tables, options);
-}
+std::unique_ptr<Sink> make_zmq_sink(const ZmqSinkOptions& options) { return std::make_unique<ZmqSink>(options); }
 
 }  // namespace meowmx
