@@ -7,6 +7,7 @@
 #include "command.h"
 #include "connect.h"
 #include "json_lines.h"
+#include "pub/flag_groups.h"
 #include "meowmx/change_capture.h"
 #include "meowmx/error.h"
 #include "stop_signal.h"
@@ -14,20 +15,14 @@
 namespace meowmx::cli {
 namespace {
 
+// The command's own flags; each source and sink brings its group (pub/).
 struct PubArgs {
   std::string source = "postgres";
   std::vector<std::string> tables;
-  std::string slot = "meowmx_pub";
-  std::string publication;
   std::vector<std::string> sinks;
-  std::string format = "text";
-  std::string zmq_bind;
-  std::string zmq_connect;
-  bool raw = false;
-  std::string log_dsn;
-  bool once = false;
-  double status_interval = 10;
-  bool uninstall = false;
+  std::vector<std::unique_ptr<SourceFlags>> source_groups = source_flag_groups();
+  std::vector<std::unique_ptr<SinkFlags>> sink_groups = sink_flag_groups();
+  std::vector<CLI::Option_group*> groups;  // in the order of source_groups, then sink_groups
 };
 
 struct SlotArgs {
@@ -36,40 +31,22 @@ struct SlotArgs {
   bool json = false;
 };
 
-bool wants(const std::vector<std::string>& sinks, const std::string& sink) {
-  return std::find(sinks.begin(), sinks.end(), sink) != sinks.end();
+bool chosen(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-std::vector<std::unique_ptr<Sink>> make_sinks(const PubArgs& args, const PubOptions& pub, SignalBus& bus) {
-  const auto sinks = args.sinks.empty() ? std::vector<std::string>{"print"} : args.sinks;
-  if (!wants(sinks, "zmq") && !(args.zmq_bind.empty() && args.zmq_connect.empty() && !args.raw)) {
-    throw InvalidArgument("--zmq-bind, --zmq-connect and --raw belong to --sink zmq");
-  }
-  if (!wants(sinks, "log") && !args.log_dsn.empty()) throw InvalidArgument("--log-dsn belongs to --sink log");
-  if (!wants(sinks, "print") && args.format != "text") throw InvalidArgument("--format belongs to --sink print");
-  std::vector<std::unique_ptr<Sink>> made;
-  if (wants(sinks, "print")) {
-    PrintSinkOptions options;
-    options.format = args.format == "json" ? PrintFormat::kJson : PrintFormat::kText;
-    made.push_back(make_print_sink(bus, args.tables, options));
-  }
-  if (wants(sinks, "zmq")) {
-    if (args.zmq_bind.empty() == args.zmq_connect.empty()) {
-      throw InvalidArgument("--sink zmq needs exactly one of --zmq-bind or --zmq-connect");
+// A flag of a group that is not chosen would be ignored: refuse it.
+void check_unused_groups(const PubArgs& args, const std::vector<std::string>& sinks) {
+  std::size_t at = 0;
+  auto check = [&](const FlagGroup& group, bool used, const char* selector) {
+    for (const CLI::Option* option : args.groups[at++]->get_options()) {
+      if (!used && option->count() > 0) {
+        throw InvalidArgument(option->get_name() + " belongs to " + selector + " " + std::string(group.name()));
+      }
     }
-    ZmqSinkOptions options;
-    options.bind = args.zmq_bind;
-    options.connect = args.zmq_connect;
-    options.raw = args.raw;
-    made.push_back(make_zmq_sink(bus, args.tables, options));
-  }
-  if (wants(sinks, "log")) {
-    LogSinkOptions options;
-    options.dsn = args.log_dsn.empty() ? pub.dsn : args.log_dsn;
-    options.stream_id = capture_stream_id(pub);
-    made.push_back(make_log_sink(bus, args.tables, options));
-  }
-  return made;
+  };
+  for (const auto& group : args.source_groups) check(*group, group->name() == args.source, "--source");
+  for (const auto& group : args.sink_groups) check(*group, chosen(sinks, group->name()), "--sink");
 }
 
 // Runs the pub until it ends by itself (--once) or SIGINT/SIGTERM asks it
@@ -80,26 +57,23 @@ void run_until_stopped(Pub& pub) {
 }
 
 int run_pub(const GlobalOptions& global, const PubArgs& args) {
-  const std::string dsn = resolve_dsn(global);
-  if (args.uninstall) {
-    if (args.source != "postgres-trigger") throw InvalidArgument("--uninstall goes with --source postgres-trigger");
-    uninstall_pub_triggers(dsn, args.tables);
-    print_json_line({{"uninstalled", args.tables}});
+  const auto sinks = args.sinks.empty() ? std::vector<std::string>{"print"} : args.sinks;
+  check_unused_groups(args, sinks);
+  const PubTarget target{resolve_dsn(global), args.tables};
+  const SourceFlags* source = nullptr;
+  for (const auto& group : args.source_groups) {
+    if (group->name() == args.source) source = group.get();
+  }
+  if (const auto done = source->run_instead(target)) {
+    print_json_line(*done);
     return 0;
   }
-  PubOptions options;
-  options.dsn = dsn;
-  options.source = parse_pub_source(args.source);
-  options.tables = args.tables;
-  options.slot = args.slot;
-  options.publication = args.publication;
-  options.once = args.once;
-  options.status_interval =
-      std::chrono::milliseconds(static_cast<std::int64_t>(args.status_interval * 1000));
-  // A private bus: the sinks hear this pub only.
+  // A private bus: no signal receivers, so it costs nothing.
   SignalBus bus;
-  Pub pub(options, bus);
-  const auto sinks = make_sinks(args, options, bus);
+  Pub pub({.source = source->options(target)}, bus);
+  for (const auto& group : args.sink_groups) {
+    if (chosen(sinks, group->name())) pub.add_sink(group->make(target));
+  }
   run_until_stopped(pub);
   return 0;
 }
@@ -125,7 +99,8 @@ int run_status(const GlobalOptions& global, const SlotArgs& args) {
                      {"retained_wal_bytes", status.retained_wal_bytes},
                      {"pending_wal_bytes", status.pending_wal_bytes},
                      {"publication", status.publication.empty() ? nullptr : nlohmann::json(status.publication)},
-                     {"tables", status.tables}});
+                     {"tables", status.tables},
+                     {"parked_changes", status.parked_changes}});
     std::fflush(stdout);
     return 0;
   }
@@ -143,6 +118,7 @@ int run_status(const GlobalOptions& global, const SlotArgs& args) {
   row("retained WAL", bytes_text(status.retained_wal_bytes) + " (kept for this slot)");
   row("pending WAL", bytes_text(status.pending_wal_bytes) + " (not yet acknowledged)");
   row("publication", status.publication.empty() ? "(missing)" : status.publication + " (" + tables + ")");
+  row("parked changes", std::to_string(status.parked_changes) + " (in meowmx.capture_dead_letters)");
   std::fflush(stdout);
   return 0;
 }
@@ -169,34 +145,37 @@ void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction&
       "pub", "Capture table changes (logical decoding or triggers) and print them, publish them over "
              "ZeroMQ or append them to the event log");
   auto args = std::make_shared<PubArgs>();
-  pub->add_option("--source", args->source,
-                  "postgres: logical decoding through a slot (resumable); postgres-trigger: triggers + "
-                  "NOTIFY (lossy while nobody listens)")
-      ->check(CLI::IsMember({"postgres", "postgres-trigger"}))
-      ->capture_default_str();
-  pub->add_option("--tables", args->tables, "Tables to capture: table or schema.table, comma-separated")
+  std::vector<std::string> source_names;
+  std::string source_help = "Where changes come from:";
+  for (const auto& group : args->source_groups) {
+    source_names.emplace_back(group->name());
+    source_help += " " + std::string(group->name()) + ": " + std::string(group->summary()) + ";";
+  }
+  std::vector<std::string> sink_names;
+  std::string sink_help = "Where changes go (repeat or comma-separate):";
+  for (const auto& group : args->sink_groups) {
+    sink_names.emplace_back(group->name());
+    sink_help += " " + std::string(group->name()) + ": " + std::string(group->summary()) + ";";
+  }
+  source_help.pop_back();
+  sink_help.pop_back();
+  pub->add_option("--source", args->source, source_help)->check(CLI::IsMember(source_names))->capture_default_str();
+  pub->add_option("--tables", args->tables,
+                  "Tables to capture, comma-separated: table, schema.table, or with double quotes for any "
+                  "other name (\"Odd Schema\".\"order-items\")")
       ->delimiter(',')
       ->required();
-  pub->add_option("--slot", args->slot, "Replication slot, created on first use")->capture_default_str();
-  pub->add_option("--publication", args->publication, "Publication (default: named like the slot)");
-  pub->add_option("--sink", args->sinks, "Where changes go: print (default), zmq, log; repeat or comma-separate")
-      ->delimiter(',')
-      ->check(CLI::IsMember({"print", "zmq", "log"}));
-  pub->add_option("--format", args->format,
-                  "print: text (\"orders_update 42\" lines) or json (the raw events)")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
-  pub->add_option("--zmq-bind", args->zmq_bind, "zmq: bind the PUB socket here, e.g. tcp://127.0.0.1:5555");
-  pub->add_option("--zmq-connect", args->zmq_connect, "zmq: connect the PUB socket to a forwarder here");
-  pub->add_flag("--raw", args->raw, "zmq: add the raw JSON event as a second frame");
-  pub->add_option("--log-dsn", args->log_dsn,
-                  "log: event store to append to (default: the captured database); needs aggregate id type text");
-  pub->add_flag("--once", args->once, "Stop at the end of the WAL as of the start instead of waiting for more");
-  pub->add_option("--status-interval", args->status_interval,
-                  "Seconds between position reports to the server when idle")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  pub->add_flag("--uninstall", args->uninstall, "postgres-trigger: remove the triggers from the tables and exit");
+  pub->add_option("--sink", args->sinks, sink_help)->delimiter(',')->check(CLI::IsMember(sink_names));
+  for (const auto& group : args->source_groups) {
+    auto* options = pub->add_option_group("--source " + std::string(group->name()));
+    group->add_flags(*options);
+    args->groups.push_back(options);
+  }
+  for (const auto& group : args->sink_groups) {
+    auto* options = pub->add_option_group("--sink " + std::string(group->name()));
+    group->add_flags(*options);
+    args->groups.push_back(options);
+  }
   pub->callback([&global, &action, args] { action = [&global, args] { return run_pub(global, *args); }; });
 
   auto* status = app.add_subcommand("pub-status", "Show a pub's slot: confirmed position and the WAL it retains");

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <pqxx/nontransaction>
+
 #include "capture/pipeline.h"
 #include "capture/postgres/catalog.h"
 #include "capture/postgres/identifiers.h"
@@ -110,7 +112,16 @@ PubStatus pub_status(const std::string& dsn, const std::string& slot, const std:
   const std::string name = publication_or_slot(publication, slot);
   internal::check_publication_name(name);
   internal::Catalog catalog(dsn);
-  return internal::read_status(catalog, slot, name);
+  PubStatus status = internal::read_status(catalog, slot, name);
+  const std::string stream = "postgres:" + catalog.database_id() + "/" + slot;
+  status.parked_changes = catalog.guarded("counting parked changes", [&] {
+    pqxx::nontransaction tx(catalog.connection());
+    // Databases without the log sink's schema park nothing.
+    if (tx.exec1("SELECT to_regclass('meowmx.capture_dead_letters')")[0].is_null()) return std::int64_t{0};
+    return tx.exec_params1("SELECT count(*) FROM meowmx.capture_dead_letters WHERE stream = $1", stream)[0]
+        .as<std::int64_t>();
+  });
+  return status;
 }
 
 PubDropResult pub_drop(const std::string& dsn, const std::string& slot, const std::string& publication) {

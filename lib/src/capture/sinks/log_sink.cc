@@ -149,7 +149,7 @@ class LogSink : public Sink {
     flush();
     session_.guarded("log sink: committing", [&] {
       work_->exec_params(kResumePointSql, stream_id_, to_json_text(transaction.position));
-      work_->exec0("SELECT pg_notify('meowmx_events', '')");
+      work_->exec("SELECT pg_notify('meowmx_events', '')");
       work_->commit();
     });
     internal::logger().debug("log sink: recorded {} change(s) of transaction {}", recorded_, transaction.xid);

@@ -1,0 +1,64 @@
+// The flags of `meowmx pub`, one option group per source and per sink. A
+// new source or sink adds a file with its group and a row in the tables of
+// flag_groups.cc; the command itself knows none of them.
+#ifndef MEOWMX_CLI_PUB_FLAG_GROUPS_H_
+#define MEOWMX_CLI_PUB_FLAG_GROUPS_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "meowmx/change_capture.h"
+
+namespace meowmx::cli {
+
+// What `pub` was given besides the groups' own flags.
+struct PubTarget {
+  std::string dsn;                  // the captured database (--dsn, MEOWMX_DSN, the dev cluster)
+  std::vector<std::string> tables;  // --tables
+};
+
+class FlagGroup {
+ public:
+  virtual ~FlagGroup() = default;
+  // The value of --source or --sink that selects the group.
+  virtual std::string_view name() const = 0;
+  // One line for --help.
+  virtual std::string_view summary() const = 0;
+  // Declares the group's flags.
+  virtual void add_flags(CLI::Option_group& group) = 0;
+};
+
+class SourceFlags : public FlagGroup {
+ public:
+  virtual SourceOptions options(const PubTarget& target) const = 0;
+  // When the group's flags ask for a one-off task instead of a pub (the
+  // trigger source's --uninstall), does it and returns the JSON line to print.
+  virtual std::optional<nlohmann::json> run_instead(const PubTarget&) const { return std::nullopt; }
+};
+
+class SinkFlags : public FlagGroup {
+ public:
+  // Throws InvalidArgument for bad flags, ConnectionError when the sink's
+  // target cannot be reached.
+  virtual std::unique_ptr<Sink> make(const PubTarget& target) const = 0;
+};
+
+std::vector<std::unique_ptr<SourceFlags>> source_flag_groups();
+std::vector<std::unique_ptr<SinkFlags>> sink_flag_groups();
+
+// Each source's and sink's group (postgres_source.cc, print_sink.cc, ...).
+std::unique_ptr<SourceFlags> postgres_source_flags();
+std::unique_ptr<SourceFlags> postgres_trigger_source_flags();
+std::unique_ptr<SinkFlags> print_sink_flags();
+std::unique_ptr<SinkFlags> zmq_sink_flags();
+std::unique_ptr<SinkFlags> log_sink_flags();
+
+}  // namespace meowmx::cli
+
+#endif  // MEOWMX_CLI_PUB_FLAG_GROUPS_H_
