@@ -9,15 +9,22 @@
 // each on a fresh slot, because a later reader of the same WAL tends to be
 // faster; each side's rate is its total changes over its total time. Prints
 //   BENCH pub_pgoutput ours=<changes/s> raw=<changes/s> ratio=<ours/raw>
+// and what the trigger source costs a writer (see bench_trigger_insert()):
+//   BENCH trigger_insert_100k ours=<rows/s> raw=<rows/s> ratio=<ours/raw>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
+#include <memory>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -140,6 +147,68 @@ double run_raw(const fs::path& bin, const std::string& dsn, const std::string& s
   return static_cast<double>(kChanges) / elapsed;
 }
 
+// Rows/s of a 100,000-row INSERT, one statement, into a table with the
+// trigger source's triggers and a pub listening (ours), beside the same
+// INSERT into a table without them (raw), in ABBA order. Each measured
+// INSERT is checked to have reached the pub whole before the next one.
+void bench_trigger_insert(const std::string& dsn) {
+  constexpr long kRows = 100000;
+  std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(dsn.c_str()), &PQfinish);
+  if (PQstatus(connection.get()) != CONNECTION_OK) throw meowmx::ConnectionError("bench: cannot connect");
+  for (const char* table : {"trigger_bench", "trigger_bench_raw"}) {
+    exec(connection.get(), std::string("CREATE TABLE ") + table +
+                               " (id bigint PRIMARY KEY, account int NOT NULL, note text NOT NULL)");
+  }
+  meowmx::SignalBus bus;
+  std::atomic<long> delivered{0};
+  meowmx::ScopedConnection counter =
+      bus.signal("trigger_bench_write").connect([&delivered](const nlohmann::json&) { ++delivered; });
+  meowmx::Pub pub({.source = meowmx::PostgresTriggerSource{.dsn = dsn, .tables = {"trigger_bench"}}}, bus);
+  std::exception_ptr failure;
+  std::jthread listening([&](std::stop_token stop) {
+    std::stop_callback stop_pub(stop, [&pub] { pub.stop(); });
+    try {
+      pub.run();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  auto wait_until = [&](const char* what, auto ready) {
+    for (const auto deadline = Clock::now() + std::chrono::minutes(2); !ready();) {
+      if (failure) std::rethrow_exception(failure);
+      if (Clock::now() > deadline) throw meowmx::Error(std::string("bench: timed out waiting until ") + what);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  };
+  wait_until("the triggers are installed", [&] {
+    return query_value(connection.get(), "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'trigger_bench'::regclass") ==
+           "4";
+  });
+  double seconds[2] = {0, 0};  // raw, ours
+  long expected = 0;
+  for (const bool ours : {false, true, true, false}) {
+    const std::string table = ours ? "trigger_bench" : "trigger_bench_raw";
+    exec(connection.get(), "TRUNCATE " + table);
+    const auto start = Clock::now();
+    exec(connection.get(), "INSERT INTO " + table + " SELECT i, i % 1000, 'note ' || i FROM generate_series(1, " +
+                               std::to_string(kRows) + ") i");
+    const double elapsed = seconds_since(start);
+    seconds[ours] += elapsed;
+    std::fprintf(stderr, "%s: %.0f rows/s\n", ours ? "with triggers" : "without", static_cast<double>(kRows) / elapsed);
+    if (ours) {
+      expected += kRows;
+      wait_until("the pub has every row", [&] { return delivered >= expected; });
+      if (delivered != expected) throw meowmx::Error("bench: the pub got rows twice");
+    }
+  }
+  const double raw = 2.0 * kRows / seconds[0];
+  const double ours = 2.0 * kRows / seconds[1];
+  std::printf("BENCH trigger_insert_100k ours=%.0f raw=%.0f ratio=%.2f\n", ours, raw, ours / raw);
+  listening.request_stop();
+  listening.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
 }  // namespace
 
 int main() {
@@ -198,6 +267,7 @@ int main() {
     const double ours = static_cast<double>(kChanges) * ours_runs / ours_seconds;
     const double raw = static_cast<double>(kChanges) * raw_runs / raw_seconds;
     std::printf("BENCH pub_pgoutput ours=%.0f raw=%.0f ratio=%.2f\n", ours, raw, ours / raw);
+    bench_trigger_insert(dsn);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pub_bench: %s\n", e.what());
     exit_code = 1;

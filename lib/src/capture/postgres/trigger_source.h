@@ -1,10 +1,10 @@
-// TriggerSource: changes through row triggers and LISTEN/NOTIFY.
+// TriggerSource: changes through statement triggers and LISTEN/NOTIFY.
 //
 // Low latency and no replication privileges needed, but lossy by design:
 // NOTIFY reaches only sessions listening at commit time, so changes made
 // while no pub listens are never seen. A session LISTENs first, then
-// installs the triggers, then passes notifications on, one transaction
-// (by xid) at a time.
+// installs the triggers (triggers.h), then hands the pipeline one
+// transaction at a time, each once all of its notifications are in.
 #ifndef MEOWMX_SRC_CAPTURE_POSTGRES_TRIGGER_SOURCE_H_
 #define MEOWMX_SRC_CAPTURE_POSTGRES_TRIGGER_SOURCE_H_
 
@@ -12,6 +12,7 @@
 
 #include "capture/source.h"
 #include "meowmx/capture/pub.h"
+#include "meowmx/capture/table.h"
 
 namespace meowmx::internal {
 

@@ -1,5 +1,7 @@
 #include "capture/postgres/triggers.h"
 
+#include <string>
+
 #include <pqxx/transaction>
 
 #include "capture/postgres/identifiers.h"
@@ -11,67 +13,34 @@ namespace {
 // Serialises installs: CREATE OR REPLACE FUNCTION races with itself.
 constexpr long long kTriggerLockKey = 0x6d656f776d78 + 5;
 
-// pub_index numbers the notifications of a transaction (a transaction-local
-// setting), which keeps NOTIFY from folding identical payloads into one and
-// gives each change a stable position. NOTIFY payloads stay under 8000
-// bytes: a key too long to fit is sent as null with pk_too_long.
-constexpr const char* kFunctionsSql = R"sql(
-CREATE SCHEMA IF NOT EXISTS meowmx;
+// PostgreSQL allows transition tables only on triggers of a single event,
+// hence one trigger per event; the names of the transition tables are the
+// ones meowmx.pub_capture() reads.
+struct StatementTrigger {
+  const char* name;
+  const char* event;
+  const char* transition_tables;
+};
+constexpr StatementTrigger kStatementTriggers[] = {
+    {"meowmx_pub_insert", "INSERT", "REFERENCING NEW TABLE AS meowmx_new_rows"},
+    {"meowmx_pub_update", "UPDATE", "REFERENCING OLD TABLE AS meowmx_old_rows NEW TABLE AS meowmx_new_rows"},
+    {"meowmx_pub_delete", "DELETE", "REFERENCING OLD TABLE AS meowmx_old_rows"},
+    {"meowmx_pub_truncate", "TRUNCATE", ""},
+};
 
-CREATE OR REPLACE FUNCTION meowmx.pub_key(row_values jsonb, key_columns text[]) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $fn$
-  SELECT CASE WHEN cardinality(key_columns) = 1 THEN row_values -> key_columns[1]
-         ELSE (SELECT jsonb_agg(row_values -> k.col ORDER BY k.ord)
-               FROM unnest(key_columns) WITH ORDINALITY AS k(col, ord)) END
-$fn$;
+// What meowmx versions before statement triggers installed: a row trigger
+// and its three functions.
+constexpr const char* kLegacyRowTrigger = "meowmx_pub_rows";
+constexpr const char* kLegacyFunctions =
+    "meowmx.pub_notify(), meowmx.pub_send(text, text, jsonb), meowmx.pub_key(jsonb, text[])";
 
-CREATE OR REPLACE FUNCTION meowmx.pub_send(table_name text, change_action text, pk jsonb) RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  seq bigint := coalesce(nullif(current_setting('meowmx.pub_index', true), ''), '0')::bigint;
-  payload text;
-BEGIN
-  PERFORM set_config('meowmx.pub_index', (seq + 1)::text, true);
-  payload := jsonb_build_object('table', table_name, 'action', change_action, 'pk', pk,
-                                'xid', pg_current_xact_id()::text::bigint, 'index', seq)::text;
-  IF octet_length(payload) > 7999 THEN
-    payload := jsonb_build_object('table', table_name, 'action', change_action, 'pk', NULL, 'pk_too_long', true,
-                                  'xid', pg_current_xact_id()::text::bigint, 'index', seq)::text;
-  END IF;
-  PERFORM pg_notify('meowmx_pub', payload);
-END
-$fn$;
-
--- TG_ARGV: the signal prefix, then the primary key columns in key order.
-CREATE OR REPLACE FUNCTION meowmx.pub_notify() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  key_columns text[] := TG_ARGV[1:TG_NARGS - 1];
-  old_key jsonb;
-  new_key jsonb;
-BEGIN
-  IF TG_OP = 'TRUNCATE' THEN
-    PERFORM meowmx.pub_send(TG_ARGV[0], 'truncate', NULL);
-  ELSIF TG_OP = 'INSERT' THEN
-    PERFORM meowmx.pub_send(TG_ARGV[0], 'write', meowmx.pub_key(to_jsonb(NEW), key_columns));
-  ELSIF TG_OP = 'DELETE' THEN
-    PERFORM meowmx.pub_send(TG_ARGV[0], 'delete', meowmx.pub_key(to_jsonb(OLD), key_columns));
-  ELSE
-    old_key := meowmx.pub_key(to_jsonb(OLD), key_columns);
-    new_key := meowmx.pub_key(to_jsonb(NEW), key_columns);
-    -- A changed key is a delete of the old row and a write of the new one,
-    -- as the logical decoding source reports it.
-    IF old_key IS DISTINCT FROM new_key THEN
-      PERFORM meowmx.pub_send(TG_ARGV[0], 'delete', old_key);
-      PERFORM meowmx.pub_send(TG_ARGV[0], 'write', new_key);
-    ELSE
-      PERFORM meowmx.pub_send(TG_ARGV[0], 'update', new_key);
-    END IF;
-  END IF;
-  RETURN NULL;
-END
-$fn$;
-)sql";
+// Drops `functions` unless a trigger still calls the first of them.
+void drop_if_unused(pqxx::work& tx, const std::string& trigger_function, const std::string& functions) {
+  const bool used = tx.exec_params("SELECT EXISTS (SELECT FROM pg_trigger WHERE tgfoid = to_regprocedure($1))",
+                                   trigger_function)[0][0]
+                        .as<bool>();
+  if (!used) tx.exec0("DROP FUNCTION IF EXISTS " + functions);
+}
 
 }  // namespace
 
@@ -80,16 +49,17 @@ void install_triggers(Catalog& catalog, const std::vector<PgTable>& tables) {
     pqxx::work tx(catalog.connection());
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kTriggerLockKey);
     tx.exec0("SET LOCAL client_min_messages = warning");
-    tx.exec0(kFunctionsSql);
+    tx.exec0(std::string(trigger_functions_sql()));
     for (const auto& table : tables) {
-      std::string arguments = tx.quote(table.table.stem);
-      for (const auto& column : table.table.key) arguments += ", " + tx.quote(column);
-      tx.exec0("CREATE OR REPLACE TRIGGER meowmx_pub_rows AFTER INSERT OR UPDATE OR DELETE ON " +
-               quote_table(table.table.name) + " FOR EACH ROW EXECUTE FUNCTION meowmx.pub_notify(" + arguments + ")");
-      tx.exec0("CREATE OR REPLACE TRIGGER meowmx_pub_truncate AFTER TRUNCATE ON " + quote_table(table.table.name) +
-               " FOR EACH STATEMENT EXECUTE FUNCTION meowmx.pub_notify(" +
-               tx.quote(table.table.stem) + ")");
+      const std::string quoted = quote_table(table.table.name);
+      for (const auto& trigger : kStatementTriggers) {
+        tx.exec0(std::string("CREATE OR REPLACE TRIGGER ") + trigger.name + " AFTER " + trigger.event + " ON " +
+                 quoted + " " + trigger.transition_tables +
+                 " FOR EACH STATEMENT EXECUTE FUNCTION meowmx.pub_capture()");
+      }
+      tx.exec0(std::string("DROP TRIGGER IF EXISTS ") + kLegacyRowTrigger + " ON " + quoted);
     }
+    drop_if_unused(tx, "meowmx.pub_notify()", kLegacyFunctions);
     tx.commit();
   });
   logger().info("triggers installed on {} table(s)", tables.size());
@@ -99,18 +69,16 @@ void uninstall_triggers(Catalog& catalog, const std::vector<PgTable>& tables) {
   catalog.guarded("removing triggers", [&] {
     pqxx::work tx(catalog.connection());
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kTriggerLockKey);
+    tx.exec0("SET LOCAL client_min_messages = warning");
     for (const auto& table : tables) {
-      tx.exec0("DROP TRIGGER IF EXISTS meowmx_pub_rows ON " + quote_table(table.table.name));
-      tx.exec0("DROP TRIGGER IF EXISTS meowmx_pub_truncate ON " + quote_table(table.table.name));
+      const std::string quoted = quote_table(table.table.name);
+      for (const auto& trigger : kStatementTriggers) {
+        tx.exec0(std::string("DROP TRIGGER IF EXISTS ") + trigger.name + " ON " + quoted);
+      }
+      tx.exec0(std::string("DROP TRIGGER IF EXISTS ") + kLegacyRowTrigger + " ON " + quoted);
     }
-    const bool still_used = tx.exec1(
-        "SELECT EXISTS (SELECT 1 FROM pg_trigger"
-        " WHERE tgfoid = to_regprocedure('meowmx.pub_notify()'))")[0].as<bool>();
-    if (!still_used) {
-      tx.exec0("DROP FUNCTION IF EXISTS meowmx.pub_notify()");
-      tx.exec0("DROP FUNCTION IF EXISTS meowmx.pub_send(text, text, jsonb)");
-      tx.exec0("DROP FUNCTION IF EXISTS meowmx.pub_key(jsonb, text[])");
-    }
+    drop_if_unused(tx, "meowmx.pub_capture()", "meowmx.pub_capture()");
+    drop_if_unused(tx, "meowmx.pub_notify()", kLegacyFunctions);
     tx.commit();
   });
   logger().info("triggers removed from {} table(s)", tables.size());
