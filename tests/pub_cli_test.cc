@@ -414,8 +414,9 @@ TEST_CASE("the trigger source installs its triggers, listens, and uninstalls") {
   const auto dsn = testing::fresh_database();
   create_meepo_table(dsn);
   Process pub({"--dsn", dsn, "pub", "--source", "postgres-trigger", "--tables", "test"});
+  // One statement trigger each for INSERT, UPDATE, DELETE and TRUNCATE.
   REQUIRE(eventually([&] {
-    return query_value<int>(dsn, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'test'::regclass") == 2;
+    return query_value<int>(dsn, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'test'::regclass") == 4;
   }));
   for (const auto& statement : kMeepoSql) sql(dsn, statement);
   std::vector<std::string> lines;
