@@ -6,3 +6,6 @@ meowmx_add_test(pub_test ${CMAKE_CURRENT_LIST_DIR}/pub_test.cc)
 meowmx_add_test(pub_cli_test ${CMAKE_CURRENT_LIST_DIR}/pub_cli_test.cc LIBS zmq::zmq)
 set_tests_properties(pub_test pub_cli_test PROPERTIES TIMEOUT 180)
 meowmx_add_test(pub_trigger_test ${CMAKE_CURRENT_LIST_DIR}/pub_trigger_test.cc)
+# Crashes its own cluster and changes its settings: a binary of its own.
+meowmx_add_test(pub_crash_test ${CMAKE_CURRENT_LIST_DIR}/pub_crash_test.cc)
+set_tests_properties(pub_crash_test PROPERTIES TIMEOUT 400)
