@@ -95,6 +95,12 @@ std::string pk_text(const ChangeEvent& change) {
 
 std::string text_line(const ChangeEvent& change) {
   std::string line = change.name();
+  // A table named with a space would read as a name and a key.
+  if (line.find(' ') != std::string::npos || has_control_characters(line)) {
+    std::string quoted;
+    internal::append_json_string(quoted, line);
+    line = std::move(quoted);
+  }
   if (change.action == ChangeAction::kTruncate) return line;
   line += ' ';
   line += pk_text(change);

@@ -73,6 +73,8 @@ std::string pk_text(const ChangeEvent& change);
 std::string key_json(const ChangeEvent& change);
 
 // meepo's line "orders_update 42" ("orders_truncate" alone, without a key).
+// An event name with a space or a control character (a table named so) is
+// written as a JSON string.
 std::string text_line(const ChangeEvent& change);
 
 // The raw form: {"table", "action", "pk", "values" | "before"/"after",
