@@ -27,7 +27,7 @@ std::string sqlstate(const PGresult* result) {
 
 ReplicationStream::ReplicationStream(std::string dsn) : dsn_(std::move(dsn)) {
   // expand_dbname: the DSN's own settings come first, replication mode is added.
-  const char* keywords[] = {"dbname", "replication", "application_name", nullptr};
+  const char* keywords[] = {"dbname", "replication", "fallback_application_name", nullptr};
   const char* values[] = {dsn_.c_str(), "database", "meowmx pub", nullptr};
   connection_.reset(PQconnectdbParams(keywords, values, 1));
   if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) {
