@@ -12,8 +12,10 @@ namespace meowmx::cli {
 // Where the dev cluster lives unless --dir says otherwise.
 inline constexpr const char* kDefaultDevDir = ".meowmx/pg";
 
-// --dsn, else $MEOWMX_DSN, else the running dev cluster in ./.meowmx/pg;
-// throws ConnectionError naming all three when none is there.
+// --dsn, else $MEOWMX_DSN, else libpq's environment when a PG* variable names
+// a server or service (the empty DSN: libpq reads PG*, service files, .pgpass),
+// else the running dev cluster in ./.meowmx/pg; throws ConnectionError naming
+// them when none is there.
 std::string resolve_dsn(const GlobalOptions& global);
 
 Client connect(const GlobalOptions& global);

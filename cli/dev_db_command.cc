@@ -2,6 +2,7 @@
 
 #include "command.h"
 #include "connect.h"
+#include "help.h"
 #include "meowmx/dev_cluster.h"
 
 namespace meowmx::cli {
@@ -12,6 +13,8 @@ void add_dev_db_command(CLI::App& app, CommandAction& action) {
   cmd->require_subcommand(1);
   auto dir = std::make_shared<std::string>(kDefaultDevDir);
   cmd->add_option("--dir", *dir, "Cluster folder")->capture_default_str();
+  set_examples(cmd, {"meowmx dev-db start", "export MEOWMX_DSN=$(meowmx dev-db url)",
+                     "meowmx dev-db --dir /var/tmp/meowmx-dev/pg stop"});
 
   auto cluster = [dir] {
     DevClusterOptions options;

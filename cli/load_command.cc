@@ -1,5 +1,6 @@
 #include "command.h"
 #include "connect.h"
+#include "help.h"
 #include "json_lines.h"
 #include "meowmx/validation.h"
 
@@ -21,6 +22,9 @@ void add_load_command(CLI::App& app, const GlobalOptions& global, CommandAction&
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--reverse", args->options.reverse, "Newest first");
   cmd->add_option("--limit", args->limit, "Print at most this many events")->check(CLI::NonNegativeNumber);
+  set_examples(cmd, {"meowmx load order \"$id\"",
+                     "meowmx load order \"$id\" --reverse --limit 1",
+                     "meowmx load order \"$id\" --from-version 2 --to-version 5"});
   cmd->callback([&global, &action, args] {
     action = [&global, args] {
       if (args->to_version >= 0) args->options.to_version = args->to_version;

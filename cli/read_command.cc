@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "connect.h"
+#include "help.h"
 #include "json_lines.h"
 #include "meowmx/validation.h"
 #include "stop_signal.h"
@@ -57,6 +58,9 @@ void add_read_command(CLI::App& app, const GlobalOptions& global, CommandAction&
   cmd->add_option("--after", args->after, "Start after this position (an event's \"position\"); default 0:0");
   cmd->add_option("--limit", args->limit, "Print at most this many events")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--follow", args->follow, "Keep waiting for new events until interrupted");
+  set_examples(cmd, {"meowmx read --category order --limit 10",
+                     "meowmx read --after 725:1 --limit 100",
+                     "meowmx read --category order,invoice --follow"});
   cmd->callback([&global, &action, args] { action = [&global, args] { return run_read(global, *args); }; });
 }
 

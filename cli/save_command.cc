@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "connect.h"
+#include "help.h"
 #include "json_lines.h"
 #include "meowmx/error.h"
 #include "meowmx/validation.h"
@@ -83,6 +84,10 @@ void add_save_command(CLI::App& app, const GlobalOptions& global, CommandAction&
   auto* id_opt = cmd->add_option("--event-id", args->event_id,
                                  "Client event id (uuid): a retry with the same id is a no-op");
   for (auto* opt : {type_opt, json_opt, meta_opt, id_opt}) opt->excludes(stdin_flag);
+  set_examples(cmd, {"meowmx save order \"$id\" --version 0 --event-type OrderCreated --json '{\"total\":42}'",
+                     "meowmx save order \"$id\" --version any --event-type OrderNoted --json '{}'"
+                     " --metadata '{\"by\":\"ada\"}'",
+                     "meowmx save order \"$id\" --version 1 --stdin < events.jsonl"});
   cmd->callback([&global, &action, args] {
     action = [&global, args] {
       const ExpectedVersion version = ExpectedVersion::parse(args->version);

@@ -2,6 +2,7 @@
 
 #include "command.h"
 #include "connect.h"
+#include "help.h"
 #include "meowmx/options.h"
 
 namespace meowmx::cli {
@@ -10,7 +11,11 @@ void add_setup_command(CLI::App& app, const GlobalOptions& global, CommandAction
   auto* cmd = app.add_subcommand("setup", "Create or upgrade the meowmx schema (idempotent)");
   auto id_type = std::make_shared<std::string>();
   cmd->add_option("--aggregate-id-type", *id_type,
-                  "Aggregate id column type, chosen at the first set-up: uuid (default), text or bigint");
+                  "Aggregate id column type, chosen at the first set-up (default uuid)")
+      ->check(CLI::IsMember({"uuid", "text", "bigint"}));
+  set_examples(cmd, {"meowmx setup",
+                     "meowmx setup --aggregate-id-type text",
+                     "meowmx --dsn postgresql://app@db.example.com/app setup"});
   cmd->callback([&global, &action, id_type] {
     action = [&global, id_type] {
       SetupOptions options;

@@ -1,15 +1,16 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "common/child_process.h"
 #include "command.h"
 #include "connect.h"
+#include "help.h"
 #include "json_lines.h"
 #include "meowmx/error.h"
 #include "meowmx/validation.h"
+#include "progress.h"
 #include "stop_signal.h"
 
 namespace meowmx::cli {
@@ -22,6 +23,8 @@ struct SubArgs {
   std::string from = "beginning";
   std::string exec;
   std::string on_failure = "stop";
+  bool quiet = false;
+  int progress_interval_seconds = 60;
 };
 
 StartFrom parse_start(const std::string& text) {
@@ -54,24 +57,59 @@ BatchHandler exec_batch(const std::string& command) {
 int run_sub(const GlobalOptions& global, SubArgs& args) {
   args.options.start = parse_start(args.from);
   args.options.max_sleep = std::chrono::milliseconds(std::llround(args.max_sleep_seconds * 1000));
-  if (args.on_failure == "dead-letter") {
-    args.options.retry.on_failure = OnHandlerFailure::kDeadLetter;
-  } else if (args.on_failure != "stop") {
-    throw InvalidArgument("invalid --on-failure '" + args.on_failure + "': choose stop or dead-letter");
-  }
+  if (args.on_failure == "dead-letter") args.options.retry.on_failure = OnHandlerFailure::kDeadLetter;
   check_name("subscription name", args.name);
   for (const auto& category : args.options.categories) check_name("category", category);
   Client client = connect(global);
-  client.subscribe(args.name, args.options, args.exec.empty() ? BatchHandler(print_batch) : exec_batch(args.exec),
+  ProgressReporter progress({.label = "sub " + args.name,
+                             .interval = std::chrono::seconds(args.progress_interval_seconds),
+                             .quiet = args.quiet});
+  BatchHandler handler = args.exec.empty() ? BatchHandler(print_batch) : exec_batch(args.exec);
+  client.subscribe(args.name, args.options,
+                   [&](const std::vector<RecordedEvent>& batch, pqxx::work& tx) {
+                     handler(batch, tx);
+                     if (!batch.empty()) progress.add(std::ssize(batch), batch.back().position().to_string());
+                   },
                    stop_token());
   return 0;
 }
 
-std::string format_seconds(double seconds) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(1) << seconds;
-  return out.str();
+// 4.2s, 45s, 19m52s, 3h04m, 2d03h: as precise as a person reading a lag needs.
+std::string format_duration(double seconds) {
+  char text[32];
+  const auto whole = static_cast<long long>(seconds);
+  if (seconds < 10) {
+    std::snprintf(text, sizeof text, "%.1fs", seconds);
+  } else if (whole < 60) {
+    std::snprintf(text, sizeof text, "%llds", whole);
+  } else if (whole < 3600) {
+    std::snprintf(text, sizeof text, "%lldm%02llds", whole / 60, whole % 60);
+  } else if (whole < 86400) {
+    std::snprintf(text, sizeof text, "%lldh%02lldm", whole / 3600, whole / 60 % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%lldd%02lldh", whole / 86400, whole / 3600 % 24);
+  }
+  return text;
 }
+
+// Prints the rows with columns aligned and no blanks at the end of a line.
+void print_aligned(const std::vector<std::vector<std::string>>& table) {
+  std::vector<std::size_t> widths(table[0].size(), 0);
+  for (const auto& row : table) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : table) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] + 2 - row[i].size(), ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+// "1234", or "~56000" for an estimate beyond the exact count's bound.
+std::string count_text(std::int64_t count, bool exact) { return (exact ? "" : "~") + std::to_string(count); }
 
 void print_status_table(const std::vector<SubscriptionStatus>& rows,
                         const std::vector<HorizonHolder>& holders) {
@@ -80,34 +118,28 @@ void print_status_table(const std::vector<SubscriptionStatus>& rows,
     return;
   }
   std::vector<std::vector<std::string>> table = {
-      {"NAME", "MEMBER", "CATEGORIES", "CHECKPOINT", "DELIVERED", "BEHIND", "SECONDS", "HELD", "WORKER"}};
+      {"NAME", "MEMBER", "CATEGORIES", "CHECKPOINT", "DELIVERED", "BEHIND", "LAG", "HELD", "DEAD", "WORKER"}};
   bool held_back = false;
+  bool estimated = false;
   for (const auto& s : rows) {
     std::string categories;
     for (const auto& c : s.categories) categories += (categories.empty() ? "" : ",") + c;
     table.push_back({s.name, std::to_string(s.group_member) + "/" + std::to_string(s.group_size),
                      categories.empty() ? "*" : categories, s.checkpoint, std::to_string(s.delivered),
-                     std::to_string(s.events_behind), format_seconds(s.seconds_behind),
-                     std::to_string(s.held_back),
+                     count_text(s.events_behind, s.events_behind_exact), format_duration(s.seconds_behind),
+                     count_text(s.held_back, s.held_back_exact), std::to_string(s.dead_letters),
                      s.worker.empty() ? "-" : s.worker + (s.worker_alive ? "" : " (gone)")});
     held_back = held_back || s.held_back > 0;
+    estimated = estimated || !s.events_behind_exact || !s.held_back_exact;
   }
-  std::vector<std::size_t> widths(table[0].size(), 0);
-  for (const auto& row : table) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : table) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      std::cout << std::left << std::setw(static_cast<int>(widths[i] + 2)) << row[i];
-    }
-    std::cout << "\n";
-  }
+  print_aligned(table);
+  if (estimated) std::cout << "\n~: an estimate; counts stop at 10000 so that status stays cheap\n";
   if (held_back && !holders.empty()) {
     const auto& h = holders.front();
     std::cout << "\nheld back by " << (h.pid ? "pid " + std::to_string(*h.pid) : "prepared transaction")
               << (h.pid && !h.application_name.empty() ? " (" + h.application_name + ")" : "") << ", xid "
-              << h.xid << ", open for " << format_seconds(h.age_seconds) << " s ("
-              << h.state << "): " << h.query << "\n";
+              << h.xid << ", open for " << format_duration(h.age_seconds) << " (" << h.state << ") in database "
+              << h.database << " as " << h.user_name << ": " << h.query << "\n";
   }
 }
 
@@ -120,12 +152,21 @@ int run_status(const GlobalOptions& global, bool json) {
     return 0;
   }
   for (const auto& s : rows) {
-    nlohmann::json line = {{"name", s.name},          {"group_member", s.group_member},
-                           {"group_size", s.group_size}, {"categories", s.categories},
-                           {"checkpoint", s.checkpoint}, {"delivered", s.delivered},
-                           {"events_behind", s.events_behind}, {"seconds_behind", s.seconds_behind},
-                           {"held_back", s.held_back},   {"worker", s.worker},
-                           {"worker_alive", s.worker_alive}, {"updated_at", s.updated_at},
+    nlohmann::json line = {{"name", s.name},
+                           {"group_member", s.group_member},
+                           {"group_size", s.group_size},
+                           {"categories", s.categories},
+                           {"checkpoint", s.checkpoint},
+                           {"delivered", s.delivered},
+                           {"events_behind", s.events_behind},
+                           {"events_behind_exact", s.events_behind_exact},
+                           {"seconds_behind", s.seconds_behind},
+                           {"held_back", s.held_back},
+                           {"held_back_exact", s.held_back_exact},
+                           {"dead_letters", s.dead_letters},
+                           {"worker", s.worker.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.worker)},
+                           {"worker_alive", s.worker_alive},
+                           {"updated_at", s.updated_at},
                            {"held_back_by", nullptr}};
     if (s.held_back > 0 && !holders.empty()) {
       const auto& h = holders.front();
@@ -133,6 +174,8 @@ int run_status(const GlobalOptions& global, bool json) {
                               {"xid", h.xid},
                               {"age_seconds", h.age_seconds},
                               {"state", h.state},
+                              {"database", h.database},
+                              {"user_name", h.user_name},
                               {"application_name", h.application_name},
                               {"query", h.query}};
     }
@@ -157,7 +200,8 @@ void add_subscription_commands(CLI::App& app, const GlobalOptions& global, Comma
   sub->add_option("--max-sleep", args->max_sleep_seconds, "Longest poll interval in seconds when idle")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--from", args->from, "Where a new subscription starts: beginning or now")
+  sub->add_option("--from", args->from, "Where a new subscription starts")
+      ->check(CLI::IsMember({"beginning", "now"}))
       ->capture_default_str();
   sub->add_option("--group-member", args->options.group_member, "Consumer group member index (0-based)")
       ->check(CLI::NonNegativeNumber);
@@ -171,27 +215,42 @@ void add_subscription_commands(CLI::App& app, const GlobalOptions& global, Comma
       ->capture_default_str();
   sub->add_option("--on-failure", args->on_failure,
                   "When attempts run out: stop (exit 1) or dead-letter (park the event, go on)")
+      ->check(CLI::IsMember({"stop", "dead-letter"}))
       ->capture_default_str();
   sub->add_flag("--until-caught-up", args->options.stop_when_caught_up,
                 "Exit 0 once every deliverable event is delivered");
+  sub->add_flag("--quiet", args->quiet,
+                "No progress on stderr (by default: a live line on a terminal, else a summary per interval)");
+  sub->add_option("--progress-interval", args->progress_interval_seconds,
+                  "Seconds between progress summaries when stderr is no terminal")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  set_examples(sub, {"meowmx sub orders-printer --category order --until-caught-up",
+                     "meowmx sub mailer --category order --exec 'send-mails' --on-failure dead-letter",
+                     "meowmx sub projector --group-size 2 --group-member 0 --batch-size 500"});
   sub->callback([&global, &action, args] { action = [&global, args] { return run_sub(global, *args); }; });
 
   auto* status = app.add_subcommand(
       "status", "Subscriptions: checkpoint, lag in events and seconds, worker, and what holds delivery back");
   auto json = std::make_shared<bool>(false);
   status->add_flag("--json", *json, "JSON lines instead of a table");
+  set_examples(status, {"meowmx status", "meowmx status --json | jq 'select(.events_behind > 0)'"});
   status->callback([&global, &action, json] { action = [&global, json] { return run_status(global, *json); }; });
 
   auto* reset = app.add_subcommand("sub-reset", "Move a subscription's checkpoints to the beginning or to now");
   auto reset_name = std::make_shared<std::string>();
   auto reset_to = std::make_shared<std::string>("beginning");
   reset->add_option("name", *reset_name, "Subscription name")->required();
-  reset->add_option("--to", *reset_to, "beginning or now")->capture_default_str();
+  reset->add_option("--to", *reset_to, "Where the checkpoints go")
+      ->check(CLI::IsMember({"beginning", "now"}))
+      ->capture_default_str();
+  set_examples(reset, {"meowmx sub-reset orders-printer", "meowmx sub-reset mailer --to now"});
   reset->callback([&global, &action, reset_name, reset_to] {
     action = [&global, reset_name, reset_to] {
       const StartFrom to = parse_start(*reset_to);
       check_name("subscription name", *reset_name);
       connect(global).reset_subscription(*reset_name, to);
+      print_json_line({{"subscription", *reset_name}, {"reset_to", *reset_to}});
       return 0;
     };
   });
@@ -199,10 +258,12 @@ void add_subscription_commands(CLI::App& app, const GlobalOptions& global, Comma
   auto* remove = app.add_subcommand("sub-delete", "Delete a subscription, its checkpoints and dead letters");
   auto delete_name = std::make_shared<std::string>();
   remove->add_option("name", *delete_name, "Subscription name")->required();
+  set_examples(remove, {"meowmx sub-delete orders-printer", "meowmx --dsn \"$PROD_DSN\" sub-delete old-mailer"});
   remove->callback([&global, &action, delete_name] {
     action = [&global, delete_name] {
       check_name("subscription name", *delete_name);
       connect(global).delete_subscription(*delete_name);
+      print_json_line({{"subscription", *delete_name}, {"deleted", true}});
       return 0;
     };
   });

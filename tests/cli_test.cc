@@ -496,11 +496,8 @@ TEST_CASE("cli: an unreachable database exits 4 without printing the password") 
   }
 }
 
-TEST_CASE("cli: a malformed DSN with a password exits 4 without printing the password") {
-  const auto dsn = GENERATE(as<std::string>{}, "postgresql://u:s3cretpw@[::1",
-                            "postgresql://u:s3cretpw@127.0.0.1:1/x?connect_timeout=soon",
-                            "host=127.0.0.1 port=1 password=s3cretpw bogus_option=1");
-  check_unreachable({"--dsn", dsn, "read"});
+TEST_CASE("cli: a DSN with a bad value libpq finds only when connecting exits 4 without the password") {
+  check_unreachable({"--dsn", "postgresql://u:s3cretpw@127.0.0.1:1/x?connect_timeout=soon", "read"});
 }
 
 TEST_CASE("cli: a password in a --dsn given after the subcommand is never printed") {

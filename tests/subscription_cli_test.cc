@@ -248,8 +248,8 @@ TEST_CASE("cli: status shows each subscription as a table or as JSON lines") {
   std::getline(in, header);
   std::getline(in, first);
   std::getline(in, second);
-  for (const char* column : {"NAME", "MEMBER", "CATEGORIES", "CHECKPOINT", "DELIVERED", "BEHIND", "SECONDS", "HELD",
-                             "WORKER"}) {
+  for (const char* column : {"NAME", "MEMBER", "CATEGORIES", "CHECKPOINT", "DELIVERED", "BEHIND", "LAG", "HELD",
+                             "DEAD", "WORKER"}) {
     CHECK(header.find(column) != std::string::npos);
   }
   CHECK(first.rfind("orders ", 0) == 0);

@@ -10,14 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include <pqxx/connection>
+
 #include "meowmx/event.h"
 #include "meowmx/expected_version.h"
 #include "meowmx/options.h"
 #include "meowmx/subscription.h"
-
-namespace pqxx {
-class connection_base;
-}
 
 namespace meowmx {
 
@@ -84,8 +82,9 @@ class Client {
   AggregateIdType aggregate_id_type();
 
   // The underlying connection, for callers that want to run their own SQL
-  // on the same session (e.g. in examples and tests).
-  pqxx::connection_base& connection();
+  // on the same session (e.g. in examples and tests). pqxx::connection (not
+  // connection_base, which libpqxx 7 removes), so callers' code builds on both.
+  pqxx::connection& connection();
 
  private:
   struct Impl;

@@ -24,6 +24,8 @@ AggregateIdType parse_aggregate_id_type(std::string_view text);
 struct ClientOptions {
   // libpq connection string or URI. May hold a password; meowmx never prints it.
   std::string dsn;
+  // The session's application_name unless the DSN or PGAPPNAME sets one
+  // (libpq's fallback_application_name).
   std::string application_name = "meowmx";
   // Largest serialized event (json + metadata) accepted by save(), in bytes.
   std::size_t max_event_bytes = 1 << 20;

@@ -75,10 +75,15 @@ struct SubscriptionStatus {
   std::vector<std::string> categories;
   std::string checkpoint;          // "tx_id:id"
   std::int64_t delivered = 0;
-  std::int64_t events_behind = 0;  // committed events after the checkpoint
-  double seconds_behind = 0;       // age of the oldest of them
+  // Committed events after the checkpoint: counted exactly up to 10,000,
+  // estimated beyond (from global ids) with events_behind_exact false.
+  std::int64_t events_behind = 0;
+  bool events_behind_exact = true;
+  double seconds_behind = 0;       // age of the next event to deliver
   std::int64_t held_back = 0;      // of those, events not yet deliverable (xmin horizon)
-  std::string worker;              // host/pid of the last worker that committed
+  bool held_back_exact = true;     // false: more than 10,000, not all counted
+  std::int64_t dead_letters = 0;   // events parked for this member
+  std::string worker;              // host/pid of the last worker that committed; "" for none
   bool worker_alive = false;
   std::string updated_at;
 };
@@ -90,8 +95,10 @@ struct HorizonHolder {
   std::string xid;
   double age_seconds = 0;
   std::string state;
+  std::string database;  // where it runs: often not the subscriptions' database
+  std::string user_name;
   std::string application_name;
-  std::string query;
+  std::string query;     // the statement, literals masked as ?, at most 200 characters
 };
 
 }  // namespace meowmx

@@ -9,14 +9,35 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "meowmx/error.h"
 
 namespace meowmx::internal {
 namespace {
 
+// Who the child runs as, looked up before fork(): getpwnam() and the group
+// database are not async-signal-safe.
+struct Identity {
+  uid_t uid;
+  gid_t gid;
+  std::vector<gid_t> groups;
+};
+
+Identity identity_of(const std::string& name) {
+  const passwd* user = getpwnam(name.c_str());
+  if (!user) throw Error("system user '" + name + "' does not exist");
+  Identity identity{user->pw_uid, user->pw_gid, std::vector<gid_t>(16)};
+  int count = static_cast<int>(identity.groups.size());
+  while (getgrouplist(user->pw_name, user->pw_gid, identity.groups.data(), &count) < 0) {
+    identity.groups.resize(static_cast<std::size_t>(count));
+  }
+  identity.groups.resize(static_cast<std::size_t>(count));
+  return identity;
+}
+
 // Runs in the forked child before exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(const std::vector<char*>& argv, const passwd* user, const char* dir,
+[[noreturn]] void exec_child(const std::vector<char*>& argv, const Identity* user, const char* dir,
                              int input_fd, int output_fd) {
   if (input_fd >= 0) {
     dup2(input_fd, STDIN_FILENO);
@@ -27,8 +48,8 @@ namespace {
     dup2(output_fd, STDERR_FILENO);
     close(output_fd);
   }
-  if (user && (initgroups(user->pw_name, user->pw_gid) != 0 || setgid(user->pw_gid) != 0 ||
-               setuid(user->pw_uid) != 0)) {
+  if (user && (setgroups(user->groups.size(), user->groups.data()) != 0 || setgid(user->gid) != 0 ||
+               setuid(user->uid) != 0)) {
     const char message[] = "cannot switch user\n";
     (void)!write(STDERR_FILENO, message, sizeof message - 1);
     _exit(126);
@@ -62,11 +83,8 @@ void feed(int fd, std::string input) {
 }  // namespace
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildProcessOptions& options) {
-  const passwd* user = nullptr;
-  if (!options.run_as_user.empty()) {
-    user = getpwnam(options.run_as_user.c_str());
-    if (!user) throw Error("system user '" + options.run_as_user + "' does not exist");
-  }
+  std::optional<Identity> user;
+  if (!options.run_as_user.empty()) user = identity_of(options.run_as_user);
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -80,7 +98,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildProc
   }
   pid_ = fork();
   if (pid_ < 0) throw Error(std::string("cannot fork: ") + std::strerror(errno));
-  if (pid_ == 0) exec_child(args, user, dir.empty() ? nullptr : dir.c_str(), in_fds[0], fds[1]);
+  if (pid_ == 0) exec_child(args, user ? &*user : nullptr, dir.empty() ? nullptr : dir.c_str(), in_fds[0], fds[1]);
   if (options.capture_output) {
     close(fds[1]);
     output_fd_ = fds[0];

@@ -8,7 +8,8 @@
 
 namespace meowmx::internal {
 
-// Lowercase canonical form; `name_space` is a canonical UUID.
+// Lowercase canonical form, by libuuid's uuid_generate_sha1(); `name_space`
+// is a canonical UUID (InvalidArgument otherwise).
 std::string uuid5(std::string_view name_space, std::string_view name);
 
 }  // namespace meowmx::internal

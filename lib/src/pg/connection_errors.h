@@ -1,10 +1,12 @@
 // Connection errors: turns libpqxx exceptions into meowmx's typed errors and
-// keeps the DSN's password out of every message.
+// keeps the DSN's password out of every message (see pg/dsn.h).
 #ifndef MEOWMX_SRC_PG_CONNECTION_ERRORS_H_
 #define MEOWMX_SRC_PG_CONNECTION_ERRORS_H_
 
 #include <string>
 #include <string_view>
+
+#include "pg/dsn.h"
 
 namespace meowmx::internal {
 
@@ -12,15 +14,15 @@ namespace meowmx::internal {
 // joined, and trailing newlines dropped.
 std::string one_line(std::string text);
 
-// `message` with every occurrence of the DSN's password replaced by "***".
-std::string redact(std::string message, std::string_view dsn);
-
-// host:port/dbname of a DSN for log lines; never the password.
-std::string describe_dsn(std::string_view dsn);
+// What every command says when the meowmx schema is missing.
+inline constexpr const char* kSchemaNotSetUp =
+    "the meowmx schema is not set up in this database: run `meowmx setup`";
 
 // Call inside a catch block: rethrows the active exception as a meowmx error
-// (ConnectionError for broken connections, Error for other database errors;
-// meowmx errors pass through), prefixed with `context` and redacted.
+// (InvalidArgument for a DSN libpq cannot parse, ConnectionError for broken
+// connections, Error with kSchemaNotSetUp for a missing meowmx table, Error
+// for other database errors; meowmx errors pass through), prefixed with
+// `context` and redacted.
 [[noreturn]] void rethrow_as_meowmx_error(std::string_view context, std::string_view dsn);
 
 }  // namespace meowmx::internal

@@ -2,12 +2,14 @@
 
 namespace meowmx::internal {
 
-Session::Session(ClientOptions options) : options_(std::move(options)) { connect(); }
+Session::Session(ClientOptions options)
+    : options_(std::move(options)), conninfo_(conninfo_for(options_.dsn, options_.application_name)) {
+  connect();
+}
 
 void Session::connect() {
   guarded("cannot connect to " + describe_dsn(options_.dsn), [&] {
-    auto fresh = std::make_unique<pqxx::connection>(options_.dsn);
-    fresh->set_variable("application_name", fresh->quote(options_.application_name));
+    auto fresh = std::make_unique<pqxx::connection>(conninfo_);
     for (const auto& [name, sql] : prepared_) fresh->prepare(name, sql);
     connection_ = std::move(fresh);
   });

@@ -18,7 +18,8 @@ namespace meowmx::internal {
 
 class Session {
  public:
-  // Connects at once; throws ConnectionError.
+  // Connects at once; throws ConnectionError, or InvalidArgument when libpq
+  // cannot parse the DSN.
   explicit Session(ClientOptions options);
 
   pqxx::connection& connection() { return *connection_; }
@@ -43,6 +44,7 @@ class Session {
   void connect();
 
   ClientOptions options_;
+  std::string conninfo_;  // options_.dsn with meowmx's fallback_application_name
   std::unique_ptr<pqxx::connection> connection_;
   std::vector<std::pair<std::string, std::string>> prepared_;
 };

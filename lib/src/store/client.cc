@@ -65,7 +65,7 @@ struct Client::Impl {
     if (!id_type) {
       pqxx::nontransaction tx(connection());
       id_type = internal::installed_aggregate_id_type(tx);
-      if (!id_type) throw Error("the meowmx schema is not set up in this database: run `meowmx setup`");
+      if (!id_type) throw Error(internal::kSchemaNotSetUp);
     }
     return *id_type;
   }
@@ -247,7 +247,7 @@ void Client::load(Aggregate& aggregate) {
   aggregate.replace_with(load(aggregate.type(), aggregate.id()));
 }
 
-pqxx::connection_base& Client::connection() { return impl_->connection(); }
+pqxx::connection& Client::connection() { return impl_->connection(); }
 
 void Client::subscribe(std::string_view name, const SubscriptionOptions& options, BatchHandler handler,
                        std::stop_token stop) {
@@ -263,7 +263,8 @@ std::vector<SubscriptionStatus> Client::subscription_status() {
     for (const auto& row : tx.exec(
              "SELECT name, group_member, group_size, array_to_json(categories)::text, checkpoint,"
              " delivered, events_behind, seconds_behind, held_back, coalesce(worker, ''), worker_alive,"
-             " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+             " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+             " events_behind_exact, held_back_exact, dead_letters"
              " FROM meowmx.subscription_status ORDER BY name, group_member")) {
       SubscriptionStatus s;
       s.name = row[0].as<std::string>();
@@ -278,6 +279,9 @@ std::vector<SubscriptionStatus> Client::subscription_status() {
       s.worker = row[9].as<std::string>();
       s.worker_alive = row[10].as<bool>();
       s.updated_at = row[11].as<std::string>();
+      s.events_behind_exact = row[12].as<bool>();
+      s.held_back_exact = row[13].as<bool>();
+      s.dead_letters = row[14].as<std::int64_t>();
       out.push_back(std::move(s));
     }
     return out;
@@ -291,7 +295,8 @@ std::vector<HorizonHolder> Client::horizon_holders() {
     // Our own session shows up when it holds an xid; it never does here.
     for (const auto& row : tx.exec(
              "SELECT pid, xid, extract(epoch FROM age)::double precision, coalesce(state, ''),"
-             " coalesce(application_name, ''), coalesce(query, '') FROM meowmx.xmin_horizon")) {
+             " coalesce(application_name, ''), coalesce(query, ''), coalesce(database, ''),"
+             " coalesce(user_name, '') FROM meowmx.xmin_horizon")) {
       HorizonHolder h;
       if (!row[0].is_null()) h.pid = row[0].as<int>();
       h.xid = row[1].as<std::string>();
@@ -299,6 +304,8 @@ std::vector<HorizonHolder> Client::horizon_holders() {
       h.state = row[3].as<std::string>();
       h.application_name = row[4].as<std::string>();
       h.query = row[5].as<std::string>();
+      h.database = row[6].as<std::string>();
+      h.user_name = row[7].as<std::string>();
       out.push_back(std::move(h));
     }
     return out;

@@ -30,7 +30,7 @@ ReplicationStream::ReplicationStream(std::string dsn) : dsn_(std::move(dsn)) {
   // expand_dbname: the DSN's own settings come first, replication mode is
   // added, and values are rendered under the settings captured values share.
   const std::string options(kCaptureSessionOptions);
-  const char* keywords[] = {"dbname", "replication", "application_name", "options", nullptr};
+  const char* keywords[] = {"dbname", "replication", "fallback_application_name", "options", nullptr};
   const char* values[] = {dsn_.c_str(), "database", "meowmx pub", options.c_str(), nullptr};
   connection_.reset(PQconnectdbParams(keywords, values, 1));
   if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) {
