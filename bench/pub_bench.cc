@@ -9,8 +9,10 @@
 // each on a fresh slot, because a later reader of the same WAL tends to be
 // faster; each side's rate is its total changes over its total time. Prints
 //   BENCH pub_pgoutput ours=<changes/s> raw=<changes/s> ratio=<ours/raw>
-// and what the trigger source costs a writer (see bench_trigger_insert()):
+// what the trigger source costs a writer (see bench_trigger_insert()):
 //   BENCH trigger_insert_100k ours=<rows/s> raw=<rows/s> ratio=<ours/raw>
+// and changes into the event log through the log sink (see bench_log_sink()):
+//   BENCH pub_log_sink ours=<changes/s> raw=<events/s> ratio=<ours/raw>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -209,6 +211,80 @@ void bench_trigger_insert(const std::string& dsn) {
   if (failure) std::rethrow_exception(failure);
 }
 
+// Changes/s captured into the event log by `pub --sink log --once` (WAL
+// decoding, the pipeline, batched appends with their aggregates and the
+// resume point), beside the same events written by raw multi-row INSERTs of
+// 1,000 rows into meowmx.events, one transaction per source transaction.
+void bench_log_sink(const std::string& server_dsn) {
+  constexpr int kSourceTransactions = 100;
+  constexpr int kRows = 1000;
+  constexpr long kEvents = static_cast<long>(kSourceTransactions) * kRows;
+  constexpr int kColumns = 7;
+  {
+    std::unique_ptr<PGconn, decltype(&PQfinish)> admin(PQconnectdb(server_dsn.c_str()), &PQfinish);
+    exec(admin.get(), "CREATE DATABASE log_bench");
+  }
+  const std::string dsn = server_dsn.substr(0, server_dsn.rfind('/')) + "/log_bench";
+  meowmx::Client(meowmx::ClientOptions{dsn}).setup({.aggregate_id_type = meowmx::AggregateIdType::kText});
+  std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(dsn.c_str()), &PQfinish);
+  exec(connection.get(), "CREATE TABLE ledger (id bigint PRIMARY KEY, account int NOT NULL, note text NOT NULL)");
+  meowmx::PostgresSource source;
+  source.dsn = dsn;
+  source.tables = {"ledger"};
+  source.slot = "bench_log";
+  source.once = true;
+  meowmx::SignalBus bus;
+  meowmx::Pub({.source = source}, bus).run();  // creates the slot
+  for (int t = 0; t < kSourceTransactions; ++t) {
+    const long first = static_cast<long>(t) * kRows + 1;
+    exec(connection.get(), "INSERT INTO ledger SELECT i, i % 1000, 'note ' || i FROM generate_series(" +
+                               std::to_string(first) + ", " + std::to_string(first + kRows - 1) + ") i");
+  }
+  meowmx::Pub pub({.source = source}, bus);
+  pub.add_sink(meowmx::make_log_sink({.dsn = dsn}));
+  auto start = Clock::now();
+  pub.run();
+  const double ours = static_cast<double>(kEvents) / seconds_since(start);
+  if (query_value(connection.get(), "SELECT count(*) FROM meowmx.events") != std::to_string(kEvents)) {
+    throw meowmx::Error("bench: the log sink did not store every change");
+  }
+
+  // The same events, as text, for the raw side.
+  std::vector<std::string> values;
+  {
+    std::unique_ptr<PGresult, decltype(&PQclear)> rows(
+        PQexec(connection.get(), "SELECT aggregate_type, aggregate_id::text, version::text, event_type, json::text,"
+                                 " metadata::text, event_id::text FROM meowmx.events ORDER BY id"),
+        &PQclear);
+    for (int row = 0; row < PQntuples(rows.get()); ++row) {
+      for (int column = 0; column < kColumns; ++column) values.emplace_back(PQgetvalue(rows.get(), row, column));
+    }
+  }
+  exec(connection.get(), "TRUNCATE meowmx.events, meowmx.aggregates");
+  std::string insert =
+      "INSERT INTO meowmx.events (aggregate_type, aggregate_id, version, event_type, json, metadata, event_id) VALUES ";
+  for (int row = 0; row < kRows; ++row) {
+    insert += row ? ",(" : "(";
+    for (int column = 0; column < kColumns; ++column) {
+      insert += (column ? ",$" : "$") + std::to_string(row * kColumns + column + 1);
+    }
+    insert += ")";
+  }
+  start = Clock::now();
+  for (int t = 0; t < kSourceTransactions; ++t) {
+    std::vector<const char*> parameters;
+    for (int i = 0; i < kRows * kColumns; ++i) parameters.push_back(values[static_cast<std::size_t>(t * kRows * kColumns + i)].c_str());
+    std::unique_ptr<PGresult, decltype(&PQclear)> result(
+        PQexecParams(connection.get(), insert.c_str(), kRows * kColumns, nullptr, parameters.data(), nullptr, nullptr, 0),
+        &PQclear);
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      throw meowmx::Error(std::string("bench: ") + PQerrorMessage(connection.get()));
+    }
+  }
+  const double raw = static_cast<double>(kEvents) / seconds_since(start);
+  std::printf("BENCH pub_log_sink ours=%.0f raw=%.0f ratio=%.2f\n", ours, raw, ours / raw);
+}
+
 }  // namespace
 
 int main() {
@@ -268,6 +344,7 @@ int main() {
     const double raw = static_cast<double>(kChanges) * raw_runs / raw_seconds;
     std::printf("BENCH pub_pgoutput ours=%.0f raw=%.0f ratio=%.2f\n", ours, raw, ours / raw);
     bench_trigger_insert(dsn);
+    bench_log_sink(dsn);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pub_bench: %s\n", e.what());
     exit_code = 1;

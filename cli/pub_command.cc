@@ -7,7 +7,9 @@
 #include "command.h"
 #include "connect.h"
 #include "json_lines.h"
+#include "help.h"
 #include "pub/flag_groups.h"
+#include "pub/progress_sink.h"
 #include "meowmx/change_capture.h"
 #include "meowmx/error.h"
 #include "stop_signal.h"
@@ -20,6 +22,7 @@ struct PubArgs {
   std::string source = "postgres";
   std::vector<std::string> tables;
   std::vector<std::string> sinks;
+  bool quiet = false;
   std::vector<std::unique_ptr<SourceFlags>> source_groups = source_flag_groups();
   std::vector<std::unique_ptr<SinkFlags>> sink_groups = sink_flag_groups();
   std::vector<CLI::Option_group*> groups;  // in the order of source_groups, then sink_groups
@@ -74,6 +77,7 @@ int run_pub(const GlobalOptions& global, const PubArgs& args) {
   for (const auto& group : args.sink_groups) {
     if (chosen(sinks, group->name())) pub.add_sink(group->make(target));
   }
+  pub.add_sink(make_progress_sink({.label = "pub " + args.source, .unit = "changes captured", .quiet = args.quiet}));
   run_until_stopped(pub);
   return 0;
 }
@@ -166,6 +170,7 @@ void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction&
       ->delimiter(',')
       ->required();
   pub->add_option("--sink", args->sinks, sink_help)->delimiter(',')->check(CLI::IsMember(sink_names));
+  pub->add_flag("--quiet", args->quiet, "No progress on stderr (changes captured, rate, position)");
   for (const auto& group : args->source_groups) {
     auto* options = pub->add_option_group("--source " + std::string(group->name()));
     group->add_flags(*options);
@@ -176,12 +181,17 @@ void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction&
     group->add_flags(*options);
     args->groups.push_back(options);
   }
+  set_examples(pub, {"meowmx pub --tables orders",
+                     "meowmx pub --tables orders,sales.lines --sink log --once",
+                     "meowmx pub --tables '\"Odd Schema\".\"order-items\"' --sink zmq --zmq-bind tcp://127.0.0.1:5555",
+                     "meowmx pub --source postgres-trigger --tables orders --format json"});
   pub->callback([&global, &action, args] { action = [&global, args] { return run_pub(global, *args); }; });
 
   auto* status = app.add_subcommand("pub-status", "Show a pub's slot: confirmed position and the WAL it retains");
   auto status_args = std::make_shared<SlotArgs>();
   add_slot_options(status, *status_args);
   status->add_flag("--json", status_args->json, "One JSON object instead of a table");
+  set_examples(status, {"meowmx pub-status", "meowmx pub-status --slot orders_cache --json"});
   status->callback([&global, &action, status_args] {
     action = [&global, status_args] { return run_status(global, *status_args); };
   });
@@ -189,6 +199,7 @@ void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction&
   auto* drop = app.add_subcommand("pub-drop", "Remove a pub's replication slot and its publication");
   auto drop_args = std::make_shared<SlotArgs>();
   add_slot_options(drop, *drop_args);
+  set_examples(drop, {"meowmx pub-drop", "meowmx pub-drop --slot orders_cache"});
   drop->callback([&global, &action, drop_args] {
     action = [&global, drop_args] { return run_drop(global, *drop_args); };
   });

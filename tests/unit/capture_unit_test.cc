@@ -4,6 +4,7 @@
 // skipping and acknowledgement with fake sinks.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -311,8 +312,14 @@ TEST_CASE("a sink's failure reaches the source, and a transaction left half-way 
     internal::Pipeline pipeline({&sink}, 1 << 20);
     pipeline.open(orders_stream());
     pipeline.begin(LsnPosition{0x100, 0}, 1, "");
-    pipeline.change(write_of(*pipeline.table("public", "orders"), 0, "1"));
+    // More than the source hands over at once: part of it reaches the sink.
+    for (int i = 0; i < 1000; ++i) pipeline.change(write_of(*pipeline.table("public", "orders"), i, "1"));
     // The source goes away here: the pipeline ends without a commit.
   }
-  CHECK(second.lines() == std::vector<std::string>{"begin", "orders_write 1", "abort"});
+  const auto lines = second.lines();
+  REQUIRE(lines.size() > 2);
+  CHECK(lines.front() == "begin");
+  CHECK(lines[1] == "orders_write 1");
+  CHECK(lines.back() == "abort");
+  CHECK(std::count(lines.begin(), lines.end(), "commit") == 0);
 }

@@ -114,6 +114,7 @@ void Pipeline::commit(TransactionPosition position) {
 void Pipeline::abort() { push(Item{Item::Kind::kAbort, {}, {}, 0}); }
 
 void Pipeline::drain() {
+  flush();
   std::unique_lock lock(mutex_);
   wait(lock, [this] { return queue_.empty() && !dispatching_ && watermark_.complete(); });
 }
@@ -122,17 +123,28 @@ std::optional<TransactionPosition> Pipeline::acknowledged() const { return water
 
 bool Pipeline::idle() const {
   std::lock_guard lock(mutex_);
-  return queue_.empty() && !dispatching_ && watermark_.complete();
+  return outbox_.empty() && queue_.empty() && !dispatching_ && watermark_.complete();
 }
 
 void Pipeline::push(Item item) {
+  const bool ends_transaction = item.kind == Item::Kind::kCommit || item.kind == Item::Kind::kAbort;
+  outbox_bytes_ += item.bytes;
+  outbox_.push_back(std::move(item));
+  if (ends_transaction || outbox_.size() >= kOutboxItems || outbox_bytes_ >= buffer_bytes_ / 4) flush();
+}
+
+void Pipeline::flush() {
+  if (outbox_.empty()) return;
   {
     std::unique_lock lock(mutex_);
-    // One item always fits, however large: a buffer never blocks for ever.
-    wait(lock, [&] { return queue_.empty() || queued_bytes_ + item.bytes <= buffer_bytes_; });
-    queued_bytes_ += item.bytes;
-    queue_.push_back(std::move(item));
+    // What the dispatcher holds counts until it is delivered; with nothing
+    // held, anything fits however large: a buffer never blocks for ever.
+    wait(lock, [&] { return queued_bytes_ == 0 || queued_bytes_ + outbox_bytes_ <= buffer_bytes_; });
+    queued_bytes_ += outbox_bytes_;
+    for (Item& item : outbox_) queue_.push_back(std::move(item));
   }
+  outbox_.clear();
+  outbox_bytes_ = 0;
   changed_.notify_all();
 }
 
@@ -153,36 +165,37 @@ void Pipeline::fail(std::exception_ptr error) {
     std::lock_guard lock(mutex_);
     if (!failure_) failure_ = std::move(error);
   }
+  failed_ = true;
   changed_.notify_all();
 }
 
 void Pipeline::dispatch() {
   for (;;) {
-    Item item;
+    // Whatever is queued, in one go: one lock and one wake-up per batch.
+    std::deque<Item> batch;
     {
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [this] { return !queue_.empty(); });
-      item = std::move(queue_.front());
-      queue_.pop_front();
-      queued_bytes_ -= item.bytes;
+      batch.swap(queue_);
       dispatching_ = true;
     }
-    changed_.notify_all();
-    // At a stop, sinks drop what a transaction left half-way gave them.
-    const bool stopping = item.kind == Item::Kind::kStop;
-    if (stopping) item.kind = Item::Kind::kAbort;
-    bool failed = false;
+    std::size_t bytes = 0;
+    bool stopping = false;
+    for (Item& item : batch) {
+      bytes += item.bytes;
+      // At a stop, sinks drop what a transaction left half-way gave them.
+      stopping = item.kind == Item::Kind::kStop;
+      if (stopping) item.kind = Item::Kind::kAbort;
+      try {
+        if (!failed_ || item.kind == Item::Kind::kAbort) deliver(item);
+      } catch (...) {
+        fail(std::current_exception());
+      }
+      if (stopping) break;
+    }
     {
       std::lock_guard lock(mutex_);
-      failed = failure_ != nullptr;
-    }
-    try {
-      if (!failed || item.kind == Item::Kind::kAbort) deliver(item);
-    } catch (...) {
-      fail(std::current_exception());
-    }
-    {
-      std::lock_guard lock(mutex_);
+      queued_bytes_ -= bytes;
       dispatching_ = false;
     }
     changed_.notify_all();

@@ -10,6 +10,7 @@
 #ifndef MEOWMX_SRC_CAPTURE_PIPELINE_H_
 #define MEOWMX_SRC_CAPTURE_PIPELINE_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -89,7 +90,10 @@ class Pipeline {
   };
   class Marks;
 
+  // The source's items gather in the outbox and reach the queue at the end
+  // of a transaction or in pieces of a large one.
   void push(Item item);
+  void flush();
   void wait(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
   void rethrow_failure();
   void dispatch();
@@ -103,6 +107,9 @@ class Pipeline {
   StreamInfo stream_;
   std::vector<Interest> table_interests_;  // max over sinks, by table index
 
+  static constexpr std::size_t kOutboxItems = 256;
+  std::vector<Item> outbox_;  // the source's, not yet queued
+  std::size_t outbox_bytes_ = 0;
   Transaction open_transaction_;        // the source's, between begin() and commit()
   Transaction dispatched_transaction_;  // the dispatcher's, between begin and commit
   std::uint64_t next_sequence_ = 1;
@@ -115,9 +122,10 @@ class Pipeline {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<Item> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool dispatching_ = false;  // the dispatcher holds an item outside the queue
+  std::size_t queued_bytes_ = 0;  // queued, and held by the dispatcher
+  bool dispatching_ = false;  // the dispatcher holds items outside the queue
   std::exception_ptr failure_;
+  std::atomic<bool> failed_{false};
   std::thread dispatcher_;
 };
 

@@ -63,9 +63,11 @@ class Sink {
   // For logs and errors: "print", "zmq", "log", ...
   virtual std::string_view name() const = 0;
 
-  // Once per Pub::run(), before any transaction. Returns the position of
-  // the last transaction the sink already has in its own store, or nullopt
-  // when it keeps none. `marks` outlives every later call.
+  // At the start of each session of a Pub::run() (after a lost connection
+  // too), before any transaction. Returns the position of the last
+  // transaction the sink already has in its own store, or nullopt when it
+  // keeps none. `marks` serves until the next open(); marks still owed for
+  // the session before are not needed any more (its transactions come again).
   virtual std::optional<TransactionPosition> open(const StreamInfo& stream, SinkMarks& marks) = 0;
 
   // Asked after open() for each captured table.
