@@ -19,18 +19,11 @@ bool has_control_characters(std::string_view text) {
 }
 
 void append_row(std::string& out, const std::optional<Row>& row) {
-  if (!row) {
+  if (row) {
+    append_json(out, *row);
+  } else {
     out += "null";
-    return;
   }
-  out += '{';
-  for (std::size_t i = 0; i < row->size(); ++i) {
-    if (i > 0) out += ',';
-    internal::append_json_string(out, (*row)[i].name);
-    out += ':';
-    (*row)[i].value.append_json(out);
-  }
-  out += '}';
 }
 
 }  // namespace

@@ -20,4 +20,15 @@ void Value::append_json(std::string& out) const {
   }
 }
 
+void append_json(std::string& out, const Row& row) {
+  out += '{';
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (i > 0) out += ',';
+    internal::append_json_string(out, row[i].name);
+    out += ':';
+    row[i].value.append_json(out);
+  }
+  out += '}';
+}
+
 }  // namespace meowmx

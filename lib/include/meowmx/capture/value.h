@@ -39,6 +39,9 @@ struct Field {
 // A row in column order.
 using Row = std::vector<Field>;
 
+// Appends the row as a JSON object of its fields in column order.
+void append_json(std::string& out, const Row& row);
+
 }  // namespace meowmx
 
 #endif  // MEOWMX_CAPTURE_VALUE_H_

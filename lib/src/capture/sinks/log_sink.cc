@@ -202,18 +202,11 @@ class LogSink : public Sink {
       json += '"';
       json += name;
       json += "\":";
-      if (!row) {
+      if (row) {
+        append_json(json, *row);
+      } else {
         json += "null";
-        return;
       }
-      json += '{';
-      for (std::size_t i = 0; i < row->size(); ++i) {
-        if (i > 0) json += ',';
-        internal::append_json_string(json, (*row)[i].name);
-        json += ':';
-        (*row)[i].value.append_json(json);
-      }
-      json += '}';
     };
     json += '{';
     if (change.action == ChangeAction::kUpdate) {
