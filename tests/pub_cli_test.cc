@@ -434,6 +434,34 @@ TEST_CASE("the trigger source installs its triggers, listens, and uninstalls") {
   CHECK(query_value<int>(dsn, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'test'::regclass") == 0);
 }
 
+TEST_CASE("a quoted table is captured, keys cannot forge lines, json keeps the digits test_decoding shows") {
+  const auto dsn = testing::fresh_database();
+  sql(dsn, "CREATE SCHEMA \"Odd Schema\"; CREATE TABLE \"Odd Schema\".\"order-items\" (id text PRIMARY KEY, doc jsonb)");
+  const std::string table = R"("Odd Schema"."order-items")";
+  const auto text_slot = unique_slot();
+  const auto json_slot = unique_slot();
+  for (const auto& slot : {text_slot, json_slot}) {
+    REQUIRE(meowmx_at(dsn, {"pub", "--tables", table, "--slot", slot, "--once"}).exit_code == 0);
+  }
+  const auto decoding_slot = unique_slot();
+  sql(dsn, "SELECT pg_create_logical_replication_slot('" + decoding_slot + "', 'test_decoding')");
+  const std::string doc = R"({"big": 123456789012345678901234567890, "exact": 1.000000000000000000001})";
+  sql(dsn, "INSERT INTO \"Odd Schema\".\"order-items\" VALUES ('plain', '" + doc +
+               "'), (E'evil\\nMixedCase_delete forged', '{}')");
+  const auto text = meowmx_at(dsn, {"pub", "--tables", table, "--slot", text_slot, "--once"});
+  REQUIRE(text.exit_code == 0);
+  CHECK(lines_of(text.out) == std::vector<std::string>{R"("Odd Schema.order-items_write" plain)",
+                                                       R"("Odd Schema.order-items_write" "evil\nMixedCase_delete forged")"});
+  const auto raw = meowmx_at(dsn, {"pub", "--tables", table, "--slot", json_slot, "--once", "--format", "json"});
+  REQUIRE(raw.exit_code == 0);
+  const auto decoded = query_value<std::string>(
+      dsn, "SELECT string_agg(data, E'\\n') FROM pg_logical_slot_get_changes('" + decoding_slot + "', NULL, NULL)");
+  CHECK_THAT(decoded, Catch::Contains(doc));
+  CHECK_THAT(raw.out, Catch::Contains(R"("doc":)" + doc));
+  for (const auto& slot : {text_slot, json_slot}) meowmx_at(dsn, {"pub-drop", "--slot", slot});
+  sql(dsn, "SELECT pg_drop_replication_slot('" + decoding_slot + "')");
+}
+
 TEST_CASE("the log sink turns captured changes into subscribable events") {
   const auto dsn = testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kText});
   sql(dsn, "CREATE TABLE orders (id int PRIMARY KEY, status text)");

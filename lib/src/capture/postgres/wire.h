@@ -29,7 +29,6 @@ class Reader {
   std::int64_t i64() { return static_cast<std::int64_t>(number(8)); }
   std::string_view cstring();
   std::string_view take(std::size_t size);
-  bool done() const noexcept { return data_.empty(); }
 
  private:
   std::uint64_t number(std::size_t size);

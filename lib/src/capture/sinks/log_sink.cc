@@ -34,15 +34,14 @@ constexpr std::size_t kMaxPayloadBytes = 1 << 20;  // json + metadata, as for ev
 constexpr std::size_t kBatchEvents = 1000;
 constexpr std::size_t kBatchBytes = 8 << 20;
 
-// Appends a batch of events given as one JSON array, numbering each
+// Appends a batch of events given as parallel arrays, numbering each
 // aggregate's events from its current version (created at 0 when new).
 // Only the log sink writes captured aggregates, in commit order, so no
 // advisory lock is needed to keep their versions in log order.
 constexpr const char* kAppendSql = R"sql(
 WITH batch AS (
-  SELECT b.ord, e->>'t' AS aggregate_type, e->>'a' AS aggregate_id, e->>'e' AS event_type,
-         e->'d' AS json, e->'m' AS metadata, (e->>'i')::uuid AS event_id
-  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS b(e, ord)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::uuid[])
+    WITH ORDINALITY AS b(aggregate_type, aggregate_id, event_type, json, metadata, event_id, ord)
 ), counts AS (
   SELECT aggregate_type, aggregate_id, count(*) AS n FROM batch GROUP BY aggregate_type, aggregate_id
 ), bumped AS (
@@ -69,11 +68,37 @@ constexpr const char* kParkSql =
 
 // One change as the event it becomes: a member of a batch, or what is parked.
 struct PendingEvent {
-  std::string json;  // {"t": type, "a": id, "e": event type, "d": data, "m": metadata, "i": event id}
-  std::string name;  // the event type, "orders_update", for messages
-  std::string key;
+  std::string type;  // the aggregate type: the table's stem
+  std::string key;   // the aggregate id
+  std::string name;  // the event type, "orders_update"
+  std::string data;
+  std::string metadata;
+  std::string event_id;
   std::string position;
+
+  std::size_t bytes() const { return data.size() + metadata.size(); }
+  // {"aggregate_type", "aggregate_id", "event_type", "json", "metadata", "event_id"}: what is parked.
+  std::string json() const {
+    std::string out = R"({"aggregate_type":)";
+    internal::append_json_string(out, type);
+    out += R"(,"aggregate_id":)";
+    internal::append_json_string(out, key);
+    out += R"(,"event_type":)";
+    internal::append_json_string(out, name);
+    out += R"(,"json":)" + data + R"(,"metadata":)" + metadata + R"(,"event_id":")" + event_id + "\"}";
+    return out;
+  }
 };
+
+// An element of a PostgreSQL array literal: quoted, '"' and '\' escaped.
+void append_array_element(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
 
 class LogSink : public Sink {
  public:
@@ -139,7 +164,7 @@ class LogSink : public Sink {
       park(event, reason);
       return;
     }
-    batch_bytes_ += event.json.size();
+    batch_bytes_ += event.bytes();
     batch_.push_back(std::move(event));
     if (batch_.size() >= kBatchEvents || batch_bytes_ >= kBatchBytes) flush();
   }
@@ -168,31 +193,25 @@ class LogSink : public Sink {
  private:
   PendingEvent to_event(const Transaction& transaction, const ChangeEvent& change) const {
     PendingEvent event;
+    event.type = change.table->stem;
     event.name = change.name();
     event.key = change.action == ChangeAction::kTruncate ? std::string(kWholeTable) : pk_text(change);
     event.position = change_position_json(transaction.position, change.index);
-    std::string& json = event.json;
-    json = R"({"t":)";
-    internal::append_json_string(json, change.table->stem);
-    json += R"(,"a":)";
-    internal::append_json_string(json, event.key);
-    json += R"(,"e":)";
-    internal::append_json_string(json, event.name);
-    json += R"(,"d":)";
-    append_payload(json, change);
-    json += R"(,"m":{"capture":)";
-    internal::append_json_string(json, stream_id_);
-    json += R"(,"position":)";
-    json += event.position;
-    json += R"(,"xid":)";
-    json += std::to_string(transaction.xid);
-    json += R"(,"commit_time":)";
-    internal::append_json_string(json, transaction.commit_time);
+    append_payload(event.data, change);
+    std::string& metadata = event.metadata;
+    metadata = R"({"capture":)";
+    internal::append_json_string(metadata, stream_id_);
+    metadata += R"(,"position":)";
+    metadata += event.position;
+    metadata += R"(,"xid":)";
+    metadata += std::to_string(transaction.xid);
+    metadata += R"(,"commit_time":)";
+    internal::append_json_string(metadata, transaction.commit_time);
+    metadata += '}';
     // The same change redelivered gets the same id (the position's keys in
     // nlohmann's order, as earlier versions made them).
-    json += R"(},"i":")";
-    json += internal::uuid5(kEventIdNamespace, stream_id_ + " " + nlohmann::json::parse(event.position).dump());
-    json += "\"}";
+    event.event_id =
+        internal::uuid5(kEventIdNamespace, stream_id_ + " " + nlohmann::json::parse(event.position).dump());
     return event;
   }
 
@@ -232,8 +251,8 @@ class LogSink : public Sink {
       return "its key is " + std::to_string(event.key.size()) + " bytes, over the event log's " +
              std::to_string(kMaxKeyBytes) + " for an aggregate id";
     }
-    if (event.json.size() > kMaxPayloadBytes) {
-      return "it is " + std::to_string(event.json.size()) + " bytes as an event, over the event log's " +
+    if (event.bytes() > kMaxPayloadBytes) {
+      return "it is " + std::to_string(event.bytes()) + " bytes as an event, over the event log's " +
              std::to_string(kMaxPayloadBytes) + "-byte payload limit";
     }
     return {};
@@ -255,7 +274,7 @@ class LogSink : public Sink {
     const bool appended = session_.guarded("log sink: appending events", [&] {
       try {
         pqxx::subtransaction attempt(tx, "meowmx_log_batch");
-        attempt.exec_params0(kAppendSql, batch_json(0, batch_.size()));
+        append(attempt, 0, batch_.size());
         attempt.commit();
         return true;
       } catch (const pqxx::data_exception&) {
@@ -268,7 +287,7 @@ class LogSink : public Sink {
         const bool one = session_.guarded("log sink: appending an event", [&] {
           try {
             pqxx::subtransaction attempt(tx, "meowmx_log_event");
-            attempt.exec_params0(kAppendSql, batch_json(i, i + 1));
+            append(attempt, i, i + 1);
             attempt.commit();
             return true;
           } catch (const pqxx::data_exception& e) {
@@ -284,13 +303,21 @@ class LogSink : public Sink {
     batch_bytes_ = 0;
   }
 
-  std::string batch_json(std::size_t from, std::size_t to) const {
-    std::string json = "[";
+  // Runs the append statement for batch_[from, to): its six arrays.
+  void append(pqxx::transaction_base& tx, std::size_t from, std::size_t to) const {
+    std::string arrays[6];
+    for (std::string& array : arrays) array = "{";
     for (std::size_t i = from; i < to; ++i) {
-      if (i > from) json += ',';
-      json += batch_[i].json;
+      const PendingEvent& event = batch_[i];
+      const std::string_view fields[6] = {event.type, event.key, event.name, event.data, event.metadata,
+                                          event.event_id};
+      for (std::size_t f = 0; f < 6; ++f) {
+        if (i > from) arrays[f] += ',';
+        append_array_element(arrays[f], fields[f]);
+      }
     }
-    return json + "]";
+    for (std::string& array : arrays) array += '}';
+    tx.exec_params0(kAppendSql, arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], arrays[5]);
   }
 
   // Parks the change in the open transaction, or stops the pub, as configured.
@@ -301,9 +328,7 @@ class LogSink : public Sink {
     }
     pqxx::work& tx = work();
     session_.guarded("log sink: parking a change", [&] {
-      const auto stem_end = event.name.rfind('_');
-      tx.exec_params0(kParkSql, stream_id_, event.position, event.name.substr(0, stem_end), event.key, reason,
-                      event.json);
+      tx.exec_params0(kParkSql, stream_id_, event.position, event.type, event.key, reason, event.json());
     });
     internal::logger().warn("log sink: parked {} {} at {} in meowmx.capture_dead_letters: {}", event.name,
                             event.key.substr(0, 60), event.position, reason);
