@@ -60,12 +60,6 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::open(const StreamInfo& stream) {
-  if (opened_) {
-    if (stream.id != stream_.id) {
-      throw InvalidArgument("the source now streams " + stream.id + " instead of " + stream_.id);
-    }
-    return;
-  }
   stream_ = stream;
   table_interests_.assign(stream_.tables.size(), Interest::kNone);
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
@@ -77,7 +71,6 @@ void Pipeline::open(const StreamInfo& stream) {
     }
     if (state.has) logger().info("{} sink: resuming after {}", state.sink->name(), to_json_text(*state.has));
   }
-  opened_ = true;
 }
 
 const CapturedTable* Pipeline::table(std::string_view space, std::string_view name) const {

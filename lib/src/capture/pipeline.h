@@ -39,9 +39,9 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  // The first source session that connects opens the sinks (their resume
-  // points, their interests); later sessions of the same run pass the same
-  // stream again and nothing happens (InvalidArgument if it is another one).
+  // Opens the sinks for the stream (their resume points, their interests),
+  // once the source knows it; before any transaction. A pipeline serves one
+  // session of a source.
   void open(const StreamInfo& stream);
 
   // A table of the stream by namespace and name; nullptr when not captured.
@@ -103,7 +103,6 @@ class Pipeline {
   std::vector<SinkState> sinks_;
   std::vector<std::unique_ptr<Marks>> marks_;
   const std::size_t buffer_bytes_;
-  bool opened_ = false;
   StreamInfo stream_;
   std::vector<Interest> table_interests_;  // max over sinks, by table index
 
