@@ -79,13 +79,9 @@ Tally catch_up_ours(const Target& target, std::int64_t batch_size) {
 }
 
 // The page query of the subscription (lib/src/store/log_query.cc) with the select
-// list every event query uses (kEventColumns in lib/src/store/event_row.h). The
-// ORDER BY names the table's columns: a bare `tx_id` there would mean the
-// output column `tx_id::text`, a text sort of every row of the log instead
-// of a walk along the (tx_id, id) index.
+// list every event query uses (kEventColumns in lib/src/store/event_row.h).
 constexpr const char* kRawPageSql =
-    "SELECT id, tx_id::text, aggregate_type, aggregate_id::text, version, event_type, json::text, "
-    "metadata::text, event_id::text, "
+    "SELECT id, tx_id, aggregate_type, aggregate_id, version, event_type, json, metadata, event_id, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
     "FROM meowmx.events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
     "AND (tx_id, id) > ($1::xid8, $2::bigint) ORDER BY events.tx_id, events.id LIMIT $3::bigint";
