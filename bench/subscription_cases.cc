@@ -79,13 +79,9 @@ Tally catch_up_ours(const Target& target, std::int64_t batch_size) {
 }
 
 // The page query of the subscription (lib/src/store/log_query.cc) with the select
-// list every event query uses (kEventColumns in lib/src/store/event_row.h). The
-// ORDER BY names the table's columns: a bare `tx_id` there would mean the
-// output column `tx_id::text`, a text sort of every row of the log instead
-// of a walk along the (tx_id, id) index.
+// list every event query uses (kEventColumns in lib/src/store/event_row.h).
 constexpr const char* kRawPageSql =
-    "SELECT id, tx_id::text, aggregate_type, aggregate_id::text, version, event_type, json::text, "
-    "metadata::text, event_id::text, "
+    "SELECT id, tx_id, aggregate_type, aggregate_id, version, event_type, json, metadata, event_id, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
     "FROM meowmx.events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
     "AND (tx_id, id) > ($1::xid8, $2::bigint) ORDER BY events.tx_id, events.id LIMIT $3::bigint";
@@ -266,35 +262,60 @@ struct PGnotifyFreer {
 };
 using PgNotification = std::unique_ptr<PGnotify, PGnotifyFreer>;
 
-// Waits on the socket as the subscription worker does, and records each
-// notification by the sequence number in its payload.
-void receive_notifications(PGconn* listener, Arrivals& arrivals, const std::stop_token& stop) {
+// Waits on the socket as the subscription worker does; at each notification
+// reads the page after the last event read (kRawPageSql, as the worker does)
+// and records each event by its version.
+void receive_events(PGconn* listener, Arrivals& arrivals, const std::stop_token& stop) {
+  std::string after_tx_id = "0";
+  std::string after_id = "0";
+  const std::string limit = "100";
   while (!stop.stop_requested()) {
     pollfd socket{PQsocket(listener), POLLIN, 0};
     if (poll(&socket, 1, kListenerStopCheckMs) < 0) throw std::runtime_error("poll failed");
     if (!PQconsumeInput(listener)) {
       throw std::runtime_error(std::string("libpq: ") + PQerrorMessage(listener));
     }
-    while (const PgNotification notification{PQnotifies(listener)}) {
-      arrivals.record(std::atoi(notification->extra));
+    bool notified = false;
+    while (const PgNotification notification{PQnotifies(listener)}) notified = true;
+    if (!notified) continue;
+    const char* params[] = {after_tx_id.c_str(), after_id.c_str(), limit.c_str()};
+    const PgResult page = check(listener, PQexecPrepared(listener, "raw_page", 3, params, nullptr, nullptr, 0),
+                                PGRES_TUPLES_OK);
+    const int rows = PQntuples(page.get());
+    for (int row = 0; row < rows; ++row) arrivals.record(std::atoi(PQgetvalue(page.get(), row, 4)));
+    if (rows > 0) {
+      after_id = PQgetvalue(page.get(), rows - 1, 0);
+      after_tx_id = PQgetvalue(page.get(), rows - 1, 1);
     }
   }
 }
 
-// PostgreSQL's own floor: a bare NOTIFY in an autocommit transaction on one
-// connection, received by another connection that LISTENs.
+// PostgreSQL's own floor for the same work: the writer inserts the event and
+// then sends a bare NOTIFY in an autocommit transaction of its own; a
+// connection that LISTENs reads the event when notified.
 std::vector<double> latency_raw(const Target& target) {
   Arrivals arrivals(kSamplesPerSlot + 1);
   const PgConnection listener = connect_raw(target.dsn);
   exec(listener.get(), std::string("LISTEN ") + kRawChannel);
+  prepare(listener.get(), "raw_page", kRawPageSql);
   const ReceiverThread receiver(arrivals, [&](std::stop_token stop) {
-    receive_notifications(listener.get(), arrivals, stop);
+    receive_events(listener.get(), arrivals, stop);
   });
   const PgConnection notifier = connect_raw(target.dsn);
+  prepare(notifier.get(), "raw_insert",
+          "INSERT INTO meowmx.events (aggregate_type, aggregate_id, version, event_type, json)"
+          " VALUES ($1, $2::meowmx.aggregate_id, $3::bigint, $4, $5::jsonb)");
+  const std::string aggregate_id = IdSource(target.id_type).next();
+  const meowmx::NewEvent event = bench_event();
+  const std::string json = event.json.dump();
   return probe(
       [&](int seq) {
-        exec(notifier.get(),
-             std::string("NOTIFY ") + kRawChannel + ", '" + std::to_string(seq) + "'");
+        const std::string version = std::to_string(seq);
+        const char* params[] = {kAggregateType, aggregate_id.c_str(), version.c_str(), event.event_type.c_str(),
+                                json.c_str()};
+        check(notifier.get(), PQexecPrepared(notifier.get(), "raw_insert", 5, params, nullptr, nullptr, 0),
+              PGRES_COMMAND_OK);
+        exec(notifier.get(), std::string("NOTIFY ") + kRawChannel);
       },
       arrivals);
 }

@@ -57,6 +57,9 @@ BatchHandler exec_batch(const std::string& command) {
 int run_sub(const GlobalOptions& global, SubArgs& args) {
   args.options.start = parse_start(args.from);
   args.options.max_sleep = std::chrono::milliseconds(std::llround(args.max_sleep_seconds * 1000));
+  if (args.options.max_sleep < kMinMaxSleep) {
+    throw InvalidArgument("--max-sleep must be at least 0.01 seconds");
+  }
   if (args.on_failure == "dead-letter") args.options.retry.on_failure = OnHandlerFailure::kDeadLetter;
   check_name("subscription name", args.name);
   for (const auto& category : args.options.categories) check_name("category", category);
@@ -197,7 +200,7 @@ void add_subscription_commands(CLI::App& app, const GlobalOptions& global, Comma
   sub->add_option("--batch-size", args->options.batch_size, "Events per batch")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--max-sleep", args->max_sleep_seconds, "Longest poll interval in seconds when idle")
+  sub->add_option("--max-sleep", args->max_sleep_seconds, "Longest poll interval in seconds when idle (at least 0.01)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--from", args->from, "Where a new subscription starts")

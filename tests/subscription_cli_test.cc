@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <thread>
 #include <cstdio>
 #include <fstream>
@@ -20,6 +21,7 @@
 #include "meowmx/meowmx.h"
 #include "support/cli_runner.h"
 #include "support/events.h"
+#include "support/polling.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
@@ -359,6 +361,7 @@ TEST_CASE("cli: bad subscription input exits 2 with one error line and creates n
       {"sub", "s", "--batch-size", "0", "--until-caught-up"},
       {"sub", "s", "--batch-size", "many", "--until-caught-up"},
       {"sub", "s", "--max-attempts", "0", "--until-caught-up"},
+      {"sub", "s", "--max-sleep", "0.0001", "--until-caught-up"},
       {"sub", "s", "--on-failure", "shrug", "--until-caught-up"},
       {"sub", "s", "--category", kHostile, "--until-caught-up"},
       {"sub", kHostile, "--until-caught-up"},
@@ -386,6 +389,9 @@ TEST_CASE("cli: bad subscription input exits 2 with one error line and creates n
     check_one_error_line(meowmx_at(store.dsn, {"sub", "s", "--from", "sideways"}));
     check_one_error_line(meowmx_at(store.dsn, {"sub", kHostile}));
     check_one_error_line(meowmx_at(store.dsn, {"sub-delete", "nosuch"}));
+    const auto eager = meowmx_at(store.dsn, {"sub", "s", "--max-sleep", "0.0001"});
+    check_one_error_line(eager);
+    CHECK(eager.err.find("--max-sleep must be at least 0.01 seconds") != std::string::npos);
   }
 
   SECTION("options that contradict the stored subscription exit 2") {
@@ -397,4 +403,23 @@ TEST_CASE("cli: bad subscription input exits 2 with one error line and creates n
                                                  "--until-caught-up"});
     CHECK(categories.exit_code == 2);
   }
+}
+
+TEST_CASE("cli: a running sub whose subscription is deleted stops with exit 1 naming it") {
+  Store store;
+  save_some(store.writer);
+  // max_sleep 30 s: only the delete's notification makes the idle worker look.
+  auto worker = std::async(std::launch::async,
+                           [&] { return meowmx_at(store.dsn, {"sub", "doomed", "--max-sleep", "30"}); });
+  testing::wait_until("the worker delivered the events", std::chrono::seconds(20), [&] {
+    return store.count("SELECT coalesce(sum(delivered), 0) FROM meowmx.subscriptions WHERE name = 'doomed'") == 6;
+  });
+  store.writer.delete_subscription("doomed");
+  REQUIRE(worker.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const auto result = worker.get();
+  INFO("stderr: " << result.err);
+  CHECK(result.exit_code == 1);
+  check_one_error_line(result);
+  CHECK(result.err.find("subscription 'doomed'") != std::string::npos);
+  CHECK(result.err.find("deleted") != std::string::npos);
 }

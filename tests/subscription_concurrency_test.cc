@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <future>
 #include <map>
 #include <set>
 #include <string>
@@ -113,9 +114,9 @@ std::string server_now(pqxx::connection_base& connection) {
   return tx.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
 }
 
-// Waits until the session named `application_name` has ended `rounds`
-// transactions that began after `since` (each worker round ends in a COMMIT or
-// a ROLLBACK, and the session sits idle on it until the next round).
+// Waits until the session named `application_name` has run `rounds`
+// statements that began after `since` (an idle worker's round is one read of
+// the page after its checkpoint, and one look at the checkpoint).
 void wait_for_worker_rounds(pqxx::connection_base& probe, const std::string& application_name,
                             const std::string& since, int rounds) {
   std::set<std::string> seen;
@@ -123,10 +124,10 @@ void wait_for_worker_rounds(pqxx::connection_base& probe, const std::string& app
     pqxx::nontransaction tx(probe);
     const auto rows = tx.exec_params(
         "SELECT query_start::text FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle'"
-        " AND query IN ('COMMIT', 'ROLLBACK') AND query_start > $2::timestamptz",
+        " AND query_start > $2::timestamptz",
         application_name, since);
     for (const auto& row : rows) seen.insert(row[0].as<std::string>());
-    return static_cast<int>(seen.size()) >= rounds + 1;  // the first may have begun before `since`
+    return static_cast<int>(seen.size()) >= 2 * rounds + 1;  // the first may have begun before `since`
   });
 }
 
@@ -422,9 +423,9 @@ TEST_CASE("a NOTIFY from a writing transaction wakes an idle worker long before 
   writer.save("order", "o1", numbered_events(1), 0);
   wait_until("the first event is delivered", 10s, [&] { return read_model_count(probe) == 1; });
 
-  // Idle polls back off 10 ms, 20 ms, ... up to max_sleep. Once the worker's
-  // session has been idle for over 3 s it sits in a poll of over 5 s, so
-  // only the notification can deliver the next event within 2 s.
+  // An idle worker polls every max_sleep (10 s). Once the worker's session
+  // has been idle for over 3 s it sits in a poll of 10 s, so only the
+  // notification can deliver the next event within 2 s.
   wait_until("the worker has been idle for over 3 s", 30s, [&] {
     worker.check_running();
     pqxx::nontransaction tx(probe);
@@ -495,4 +496,79 @@ TEST_CASE("under contention on one aggregate, (tx_id, id) order keeps each aggre
   }
   INFO("first out of order: " << (out_of_order.empty() ? std::string("none") : out_of_order.front()));
   CHECK(out_of_order.empty());
+}
+
+TEST_CASE("a slow handler of one subscription holds back no other: B delivers during A's 3 s sleep") {
+  // A worker's transaction takes an id only when it writes. Before, the
+  // claim of the checkpoint (a row lock) gave it one for the whole batch, and
+  // no reader on the server got past it until the handler returned.
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  pqxx::connection probe(dsn);
+  create_read_model(probe);
+  auto options = until_caught_up();
+  options.stop_when_caught_up = false;
+  options.max_sleep = 10s;
+  std::atomic<bool> a_sleeping{false};
+  WorkerThread a(dsn, "slow-a", options, [&](const std::vector<RecordedEvent>&, pqxx::work&) {
+    a_sleeping = true;
+    std::this_thread::sleep_for(3s);
+    a_sleeping = false;
+  });
+  WorkerThread b(dsn, "quick-b", options, read_model_writer("b"));
+
+  writer.save("order", "o1", numbered_events(1), 0);
+  wait_until("A sleeps on its batch and B delivered the first event", 10s, [&] {
+    b.check_running();
+    return a_sleeping && read_model_count(probe) == 1;
+  });
+  const auto committed = std::chrono::steady_clock::now();
+  writer.save("order", "o2", numbered_events(1), 0);
+  wait_until("B delivers the event committed during A's sleep", 10s, [&] {
+    b.check_running();
+    return read_model_count(probe) == 2;
+  });
+  const auto latency = std::chrono::steady_clock::now() - committed;
+  INFO("delivered after " << std::chrono::duration_cast<std::chrono::milliseconds>(latency).count() << " ms");
+  CHECK(a_sleeping);
+  CHECK(latency < 1s);
+  a.stop();
+  b.stop();
+}
+
+TEST_CASE("a running worker takes over a reset, and stops with a clear error when its subscription is deleted") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  pqxx::connection probe(dsn);
+  pqxx::nontransaction(probe).exec0("CREATE TABLE deliveries (event_id bigint NOT NULL)");
+  auto options = until_caught_up();
+  options.stop_when_caught_up = false;
+  options.max_sleep = 10s;  // only the notifications of reset and delete make it look at once
+  Client worker_client = connect(dsn);
+  auto worker = std::async(std::launch::async, [&] {
+    worker_client.subscribe("doomed", options, for_each_event([](const RecordedEvent& event, pqxx::work& tx) {
+      tx.exec_params0("INSERT INTO deliveries VALUES ($1)", event.id);
+    }));
+  });
+  auto deliveries = [&] {
+    pqxx::nontransaction tx(probe);
+    return tx.exec1("SELECT count(*) FROM deliveries")[0].as<int>();
+  };
+  writer.save("order", "o1", numbered_events(3), 0);
+  wait_until("the events are delivered", 10s, [&] { return deliveries() == 3; });
+
+  writer.reset_subscription("doomed", StartFrom::kBeginning);
+  wait_until("the reset worker delivers them again", 5s, [&] { return deliveries() == 6; });
+
+  writer.delete_subscription("doomed");
+  REQUIRE(worker.wait_for(5s) == std::future_status::ready);
+  try {
+    worker.get();
+    FAIL("the worker of a deleted subscription returned normally");
+  } catch (const Error& e) {
+    CHECK(dynamic_cast<const InvalidArgument*>(&e) == nullptr);  // exit 1, not 2
+    CHECK(std::string(e.what()).find("subscription 'doomed'") != std::string::npos);
+    CHECK(std::string(e.what()).find("deleted") != std::string::npos);
+  }
+  CHECK(deliveries() == 6);
 }

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -348,6 +349,13 @@ class Workers {
     }
   }
 
+  // The slot of the worker process `pid`, if it is one of ours.
+  std::optional<std::size_t> slot_of(pid_t pid) const {
+    const auto it = std::find(pids_.begin(), pids_.end(), pid);
+    if (it == pids_.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - pids_.begin());
+  }
+
   std::mt19937_64& rng() { return rng_; }
   const std::vector<std::string>& unexpected() const { return unexpected_; }
   int killed() const { return killed_; }
@@ -421,6 +429,11 @@ void stress_run(int seconds) {
   const auto restart_at = started + std::chrono::milliseconds(seconds * 400);
   auto& rng = workers.rng();
   auto next_kill = Clock::now() + std::chrono::milliseconds(uniform(rng, 200, 1200));
+  // A worker holds its member until it ends, so random kills may spare the
+  // holder: once, the process that delivered last is killed, and another
+  // must take over.
+  const auto holder_kill_at = started + std::chrono::milliseconds(seconds * 700);
+  bool holder_killed = false;
   bool restarted = false;
   const auto port = testing::cluster().port();
   while (Clock::now() < end) {
@@ -431,6 +444,13 @@ void stress_run(int seconds) {
       testing::cluster().start();
       REQUIRE(testing::cluster().port() == port);  // the workers and writers keep their DSN
       restarted = true;
+    }
+    if (!holder_killed && Clock::now() >= holder_kill_at) {
+      const auto holder = workers.slot_of(static_cast<pid_t>(scalar(
+          dsn, "SELECT coalesce((SELECT worker_pid FROM stress_delivered WHERE subscription = 'stress'"
+               " ORDER BY seq DESC LIMIT 1), 0)")));
+      if (holder) workers.kill_and_restart(*holder);
+      holder_killed = true;
     }
     if (Clock::now() >= next_kill) {
       workers.kill_and_restart(static_cast<std::size_t>(uniform(rng, 0, static_cast<int>(workers.size()) - 1)));

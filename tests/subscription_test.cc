@@ -18,6 +18,7 @@
 
 #include "meowmx/meowmx.h"
 #include "subscriptions/subscription_round.h"
+#include "subscriptions/wake_up.h"
 #include "support/events.h"
 #include "support/test_cluster.h"
 
@@ -637,7 +638,7 @@ TEST_CASE("a round of a consumer group member walks the (tx_id, id) index rather
     const auto sql = internal::subscription_round_sql({.by_category = by_category, .by_group = true});
     const std::string name = (by_category ? "round_category_group_" : "round_group_") + plan_cache_mode;
     tx.exec0("PREPARE " + name + " AS " + sql);
-    const std::string args = by_category ? "'planned', 0, 100, '{order}', 2" : "'planned', 0, 100, 2";
+    const std::string args = by_category ? "'0', 0, 100, '{order}', 2, 0" : "'0', 0, 100, 2, 0";
     std::string plan;
     for (const auto& row : tx.exec("EXPLAIN EXECUTE " + name + "(" + args + ")")) {
       plan += row[0].c_str() + std::string("\n");
@@ -648,4 +649,88 @@ TEST_CASE("a round of a consumer group member walks the (tx_id, id) index rather
     CHECK(plan.find("tx_id, events.id\n") == std::string::npos);
     CHECK(plan.find("Bitmap Heap Scan on events") == std::string::npos);
   }
+}
+
+TEST_CASE("a handler throwing HandlerAborted stops the subscription at once: no retry, no dead letter") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  for (int i = 0; i < 4; ++i) writer.save("order", "o" + std::to_string(i), numbered_events(1), 0);
+  auto options = until_caught_up();
+  options.batch_size = 2;
+  options.retry.max_attempts = 5;
+  options.retry.on_failure = OnHandlerFailure::kDeadLetter;
+  int calls = 0;
+  auto aborting = [&](const std::vector<RecordedEvent>& batch, pqxx::work& tx) {
+    ++calls;
+    if (calls == 2) throw HandlerAborted("cannot write to stdout");
+    for (const auto& event : batch) {
+      tx.exec_params("SELECT $1::bigint", event.id);
+    }
+  };
+  try {
+    worker.subscribe("aborting", options, aborting);
+    FAIL("subscribe returned");
+  } catch (const HandlerAborted& e) {
+    CHECK(std::string(e.what()) == "cannot write to stdout");
+  }
+  CHECK(calls == 2);  // the second batch, once
+  const auto status = status_of(writer, "aborting");
+  CHECK(status.delivered == 2);  // the checkpoint stays before the aborted batch
+  CHECK(status.events_behind == 2);
+  pqxx::nontransaction tx(writer.connection());
+  CHECK(tx.exec1("SELECT count(*) FROM meowmx.dead_letters")[0].as<int>() == 0);
+}
+
+TEST_CASE("subscription options: max_sleep below its minimum and a changed filter are refused") {
+  const std::string dsn = text_database();
+  Client worker = connect(dsn);
+  auto options = until_caught_up();
+  SECTION("max_sleep below kMinMaxSleep") {
+    options.max_sleep = kMinMaxSleep - std::chrono::milliseconds(1);
+    CHECK_THROWS_WITH(worker.subscribe("eager", options, Recorder().handler()),
+                      "max sleep must be at least 10 ms");
+    options.max_sleep = kMinMaxSleep;
+    CHECK_NOTHROW(worker.subscribe("eager", options, Recorder().handler()));
+  }
+  SECTION("other categories than the stored ones: the error says to delete the subscription") {
+    options.categories = {"order"};
+    worker.subscribe("fixed", options, Recorder().handler());
+    options.categories = {"invoice"};
+    try {
+      worker.subscribe("fixed", options, Recorder().handler());
+      FAIL("subscribe accepted other categories");
+    } catch (const InvalidArgument& e) {
+      const std::string message = e.what();
+      CHECK(message.find("delete the subscription") != std::string::npos);
+      CHECK(message.find("reset") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a save's wake-up names its transaction, the aggregate's member hash and its category") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  pqxx::connection listener(dsn);
+  struct Received : pqxx::notification_receiver {
+    using notification_receiver::notification_receiver;
+    void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
+    std::vector<std::string> payloads;
+  } received(listener, "meowmx_events");
+  const auto saved = writer.save("order", "o-42", numbered_events(2), 0);
+  listener.await_notification(10, 0);
+  REQUIRE(received.payloads.size() == 1);
+  const auto wake_up = internal::parse_wake_up(received.payloads[0]);
+  REQUIRE(wake_up);
+  CHECK(wake_up->tx_id == saved[0].tx_id);
+  CHECK(wake_up->aggregate_type == "order");
+  pqxx::nontransaction tx(writer.connection());
+  for (const int size : {2, 3, 7}) {
+    CAPTURE(size);
+    CHECK(wake_up->member_hash % size ==
+          tx.exec_params1("SELECT meowmx.group_member_of('o-42', $1)", size)[0].as<int>());
+  }
+  CHECK_FALSE(internal::parse_wake_up(""));
+  CHECK_FALSE(internal::parse_wake_up("12 34"));
+  CHECK_FALSE(internal::parse_wake_up("x 34 order"));
 }

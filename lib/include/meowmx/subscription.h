@@ -40,12 +40,18 @@ struct RetryPolicy {
   OnHandlerFailure on_failure = OnHandlerFailure::kStop;
 };
 
+// The shortest max_sleep a worker accepts: below it an idle worker would
+// poll hundreds of times a second for nothing.
+inline constexpr std::chrono::milliseconds kMinMaxSleep{10};
+
 struct SubscriptionOptions {
   // Aggregate types to deliver; empty means all. Fixed when the subscription
   // is first created: later workers must ask for the same list.
   std::vector<std::string> categories;
   std::int64_t batch_size = 100;
-  // Longest wait between polls when no notification comes.
+  // Longest wait between polls when no notification comes: how late an event
+  // of a writer that sends none (ClientOptions::notify off, hand-written
+  // SQL) may be found. At least kMinMaxSleep, else InvalidArgument.
   std::chrono::milliseconds max_sleep{5000};
   StartFrom start = StartFrom::kBeginning;  // only used when the subscription is created
   // Consumer groups: this worker takes the aggregates whose id hashes to
@@ -57,10 +63,20 @@ struct SubscriptionOptions {
   std::chrono::milliseconds max_reconnect_backoff{10000};
   // Return once no event is left to deliver, instead of waiting for more.
   bool stop_when_caught_up = false;
+  // Commit each batch with the session's synchronous_commit. By default a
+  // batch's commit does not wait for its WAL flush: a server crash may then
+  // lose the last batches' checkpoints together with the handler's writes in
+  // the same transaction, and they are delivered again (exactly-once for
+  // those writes still holds, other effects are at-least-once anyway).
+  bool durable_commits = false;
 };
 
-// Receives one batch and the transaction that will commit its checkpoint.
-// Throwing rolls the batch back; it is retried according to the RetryPolicy.
+// Receives one batch and the transaction that will commit its checkpoint
+// (while catching up, several batches may share one transaction). Throwing
+// rolls the transaction back; the batch is retried according to the
+// RetryPolicy, except after HandlerAborted, which stops the subscription at
+// once. The transaction takes an id, and so holds back other readers, only
+// from the handler's first write on.
 using BatchHandler =
     std::function<void(const std::vector<RecordedEvent>& batch, pqxx::work& transaction)>;
 

@@ -19,6 +19,7 @@
 #include "store/schema.h"
 #include "pg/session.h"
 #include "subscriptions/subscription_worker.h"
+#include "subscriptions/wake_up.h"
 
 namespace meowmx {
 namespace {
@@ -37,6 +38,10 @@ std::string load_sql(bool reverse) {
          " AND version >= $3 AND ($4::bigint IS NULL OR version <= $4::bigint)"
          " ORDER BY version " + (reverse ? "DESC" : "ASC") + " LIMIT $5::bigint";
 }
+
+// Wakes every worker to look at its checkpoint, so one of a reset or deleted
+// subscription notices at once.
+const std::string kLookAgainSql = std::string("SELECT pg_notify('") + internal::kWakeUpChannel + "', '')";
 
 const char* optional_param(const std::optional<std::string>& value) {
   return value ? value->c_str() : nullptr;
@@ -74,9 +79,11 @@ struct Client::Impl {
   // failure is logged, not thrown: a caller told the save failed might write
   // the events twice. Workers not woken find the events when they poll.
   // `tx` is the save's: in autocommit, each statement commits on its own.
-  void wake_subscribers(pqxx::nontransaction& tx) noexcept {
+  // `saved` holds the save's returned rows, the transaction id among them.
+  void wake_subscribers(pqxx::nontransaction& tx, std::string_view type, std::string_view id,
+                        const pqxx::result& saved) noexcept {
     try {
-      tx.exec_prepared("meowmx_wake_subscribers");
+      tx.exec_prepared("meowmx_wake_subscribers", saved[0][1].c_str(), std::string(type), std::string(id));
     } catch (const std::exception& e) {
       internal::logger().warn("saved, but could not wake the subscribers: {}",
                               internal::redact(internal::one_line(e.what()), session.options().dsn));
@@ -125,7 +132,7 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
   for (const internal::SaveShape& shape : internal::kSaveShapes) {
     session.prepare(internal::save_statement_name(shape), internal::save_statement_sql(shape));
   }
-  session.prepare("meowmx_wake_subscribers", internal::kWakeSubscribersSql);
+  session.prepare("meowmx_wake_subscribers", internal::kWakeUpSql);
   session.prepare("meowmx_load", load_sql(false));
   session.prepare("meowmx_load_reverse", load_sql(true));
   internal::LogPage page{.after_tx_id = "$1::xid8", .after_id = "$2::bigint", .limit = "$3::bigint"};
@@ -183,7 +190,9 @@ std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::st
                                    optional_param(first.event_id));
         if (!result.empty()) {
           internal::logger().debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
-          if (impl_->session.options().notify) impl_->wake_subscribers(tx);
+          if (impl_->session.options().notify) {
+            impl_->wake_subscribers(tx, aggregate_type, aggregate_id, result);
+          }
           return internal::recorded_batch(aggregate_type, aggregate_id, events, encoded, result);
         }
       } catch (const pqxx::unique_violation&) {
@@ -326,6 +335,7 @@ void Client::reset_subscription(std::string_view name, StartFrom to) {
     if (result.affected_rows() == 0) {
       throw InvalidArgument("no subscription named '" + std::string(name) + "'");
     }
+    tx.exec(kLookAgainSql);
   });
 }
 
@@ -339,6 +349,7 @@ void Client::delete_subscription(std::string_view name) {
       throw InvalidArgument("no subscription named '" + std::string(name) + "'");
     }
     tx.exec_params("DELETE FROM meowmx.dead_letters WHERE subscription = $1", std::string(name));
+    tx.exec(kLookAgainSql);
     tx.commit();
   });
 }

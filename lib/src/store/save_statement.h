@@ -33,14 +33,6 @@ std::string save_statement_name(const SaveShape& shape);
 // when nothing was written.
 std::string save_statement_sql(const SaveShape& shape);
 
-// Wakes the subscription workers after a save committed: NOTIFY in a
-// transaction of its own. In the save's transaction it would serialise every
-// notifying commit, WAL flush included, behind PostgreSQL's one lock for the
-// notification queue; alone, it commits without waiting for the flush (a
-// notification is lost with a crash anyway), so the lock is held briefly.
-inline constexpr const char* kWakeSubscribersSql =
-    "SELECT pg_notify('meowmx_events', ''), set_config('synchronous_commit', 'off', true)";
-
 }  // namespace meowmx::internal
 
 #endif  // MEOWMX_SRC_STORE_SAVE_STATEMENT_H_

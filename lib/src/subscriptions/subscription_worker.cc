@@ -1,28 +1,33 @@
 #include "subscriptions/subscription_worker.h"
 
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <thread>
+#include <charconv>
+#include <string_view>
 
 #include <pqxx/pqxx>
 
+#include "common/logger.h"
+#include "meowmx/error.h"
 #include "pg/connection_errors.h"
 #include "store/event_row.h"
 #include "store/input_validation.h"
 #include "store/log_query.h"
-#include "common/logger.h"
-#include "meowmx/error.h"
 #include "subscriptions/subscription_round.h"
+#include "subscriptions/wake_up.h"
 
 namespace meowmx::internal {
 namespace {
 
 using std::chrono::milliseconds;
+// First interval of the polls that wait for a notified event the horizon
+// still holds back (its writer committed, an older transaction still runs).
 constexpr milliseconds kFirstPoll{10};
-constexpr const char* kChannel = "meowmx_events";
+// A standby worker asks this often at most whether the member is free.
+constexpr milliseconds kStandbyPoll{500};
+// Catch-up pages grow up to this many batches, handled in one transaction.
+constexpr std::int64_t kMaxPageBatches = 8;
 
 // Transaction ids count up from 3, so "just below the current xmin" is a
 // position before every event of a running or future transaction.
@@ -33,15 +38,6 @@ SELECT $1, $2, $3, $4::text[],
             ELSE '0'::xid8 END,
        CASE WHEN $5 THEN 9223372036854775807 ELSE 0 END
 ON CONFLICT (name, group_member) DO NOTHING)sql";
-
-const char* kLockSql =
-    "SELECT last_tx_id::text, last_id FROM meowmx.subscriptions"
-    " WHERE name = $1 AND group_member = $2 FOR UPDATE SKIP LOCKED";
-
-const char* kCheckpointSql =
-    "UPDATE meowmx.subscriptions SET last_tx_id = $3::xid8, last_id = $4,"
-    " delivered = delivered + $5, worker = $6, worker_backend_pid = pg_backend_pid(),"
-    " updated_at = now() WHERE name = $1 AND group_member = $2";
 
 const char* kDeadLetterSql =
     "INSERT INTO meowmx.dead_letters (subscription, group_member, event_global_id, event_tx_id,"
@@ -62,11 +58,37 @@ struct HandlerError {
 
 }  // namespace
 
+// Notifications of saves, kept when they concern this worker: a category it
+// reads, a group member it is, a transaction it has not delivered yet.
 class SubscriptionWorker::Wakeups : public pqxx::notification_receiver {
  public:
-  explicit Wakeups(pqxx::connection_base& connection) : notification_receiver(connection, kChannel) {}
-  void operator()(const std::string&, int) override { notified = true; }
+  Wakeups(pqxx::connection_base& connection, const SubscriptionOptions& options, const Position& checkpoint)
+      : notification_receiver(connection, kWakeUpChannel), options_(options), checkpoint_(checkpoint) {}
+
+  void operator()(const std::string& payload, int) override {
+    const std::optional<WakeUp> wake_up = parse_wake_up(payload);
+    if (!wake_up) {  // someone else's NOTIFY, or a reset or delete: look
+      notified = true;
+      return;
+    }
+    if (wake_up->tx_id <= checkpoint_.tx_id) return;
+    if (!options_.categories.empty() &&
+        std::find(options_.categories.begin(), options_.categories.end(), wake_up->aggregate_type) ==
+            options_.categories.end()) {
+      return;
+    }
+    if (options_.group_size > 1 && wake_up->member_hash % options_.group_size != options_.group_member) return;
+    notified = true;
+    awaited_tx_id = std::max(awaited_tx_id, wake_up->tx_id);
+  }
+
   bool notified = false;
+  // The newest transaction notified and not yet delivered, 0 when none.
+  std::uint64_t awaited_tx_id = 0;
+
+ private:
+  const SubscriptionOptions& options_;
+  const Position& checkpoint_;
 };
 
 SubscriptionWorker::SubscriptionWorker(Session& session, std::string name, SubscriptionOptions options,
@@ -86,14 +108,15 @@ SubscriptionWorker::SubscriptionWorker(Session& session, std::string name, Subsc
     throw InvalidArgument("group member must be in [0, group size)");
   }
   if (options_.retry.max_attempts < 1) throw InvalidArgument("max attempts must be at least 1");
+  if (options_.max_sleep < kMinMaxSleep) {
+    throw InvalidArgument("max sleep must be at least " + std::to_string(kMinMaxSleep.count()) + " ms");
+  }
   if (!handler_) throw InvalidArgument("a subscription needs a handler");
-  stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) throw Error("cannot create an eventfd");
 }
 
 SubscriptionWorker::~SubscriptionWorker() {
+  release();
   wakeups_.reset();
-  close(stop_fd_);
 }
 
 void SubscriptionWorker::prepare_statements() {
@@ -101,13 +124,15 @@ void SubscriptionWorker::prepare_statements() {
   const RoundFilter filter{.by_category = !options_.categories.empty(), .by_group = options_.group_size > 1};
   round_statement_ = subscription_round_name(filter);
   connection.prepare(round_statement_, subscription_round_sql(filter));
-  connection.prepare("meowmx_sub_lock", kLockSql);
+  connection.prepare("meowmx_sub_claim", kClaimSql);
+  connection.prepare("meowmx_sub_release", kReleaseSql);
   connection.prepare("meowmx_sub_checkpoint", kCheckpointSql);
+  connection.prepare("meowmx_sub_move_checkpoint", kMoveCheckpointSql);
 }
 
 void SubscriptionWorker::listen() {
   wakeups_.reset();
-  wakeups_ = std::make_unique<Wakeups>(session_.connection());
+  wakeups_ = std::make_unique<Wakeups>(session_.connection(), options_, checkpoint_);
 }
 
 void SubscriptionWorker::create_or_check_subscription() {
@@ -126,70 +151,146 @@ void SubscriptionWorker::create_or_check_subscription() {
                             row[0].as<std::string>() + " and categories " +
                             row[1].as<std::string>() + "; this worker asked for group size " +
                             std::to_string(options_.group_size) + " and categories " + categories +
-                            " (reset or delete it to change)");
+                            " (categories and group size are fixed: delete the subscription to change them)");
     }
   }
   tx.commit();
 }
 
-pqxx::result SubscriptionWorker::read_page(pqxx::work& tx, std::int64_t limit) {
+bool SubscriptionWorker::claim() {
+  {
+    pqxx::nontransaction tx(session_.connection());
+    if (!tx.exec_prepared1("meowmx_sub_claim", name_, options_.group_member)[0].as<bool>()) return false;
+  }
+  claimed_ = true;
+  // A statement after the claim, so its snapshot sees the last commit of the
+  // worker that held the member before.
+  reload_checkpoint();
+  logger().debug("subscription {}: member {} claimed at {}", name_, options_.group_member,
+                 checkpoint_.to_string());
+  return true;
+}
+
+void SubscriptionWorker::release() noexcept {
+  if (!claimed_) return;
+  claimed_ = false;
+  try {
+    pqxx::nontransaction tx(session_.connection());
+    tx.exec_prepared("meowmx_sub_release", name_, options_.group_member);
+  } catch (const std::exception&) {
+    // The connection is gone, and the lock with it.
+  }
+}
+
+bool SubscriptionWorker::reload_checkpoint() {
+  pqxx::nontransaction tx(session_.connection());
+  const auto rows = tx.exec_prepared("meowmx_sub_checkpoint", name_, options_.group_member);
+  if (rows.empty()) {
+    throw Error("subscription '" + name_ + "' (member " + std::to_string(options_.group_member) +
+                ") was deleted while this worker ran");
+  }
+  const Position stored = Position::parse(rows[0][0].as<std::string>() + ":" + rows[0][1].as<std::string>());
+  if (stored == checkpoint_) return false;
+  checkpoint_ = stored;
+  return true;
+}
+
+pqxx::result SubscriptionWorker::read_page(pqxx::nontransaction& tx, std::int64_t limit) {
   const bool by_category = !options_.categories.empty();
   const bool by_group = options_.group_size > 1;
+  const std::string after_tx_id = std::to_string(checkpoint_.tx_id);
   if (by_category && by_group) {
-    return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories_literal_,
-                            options_.group_size);
+    return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_,
+                            options_.group_size, options_.group_member);
   }
   if (by_category) {
-    return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, categories_literal_);
+    return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_);
   }
   if (by_group) {
-    return tx.exec_prepared(round_statement_, name_, options_.group_member, limit, options_.group_size);
+    return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, options_.group_size,
+                            options_.group_member);
   }
-  return tx.exec_prepared(round_statement_, name_, options_.group_member, limit);
+  return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit);
+}
+
+bool SubscriptionWorker::move_checkpoint(pqxx::work& tx, const Position& to, std::int64_t delivered) {
+  return !tx.exec_prepared("meowmx_sub_move_checkpoint", name_, options_.group_member,
+                           std::to_string(checkpoint_.tx_id), checkpoint_.id, std::to_string(to.tx_id), to.id,
+                           delivered, worker_label_, options_.durable_commits)
+              .empty();
+}
+
+void SubscriptionWorker::take_over_moved_checkpoint() {
+  reload_checkpoint();
+  logger().info("subscription {}: the checkpoint was moved by someone else (a reset); going on from {}",
+                name_, checkpoint_.to_string());
+  isolate_until_.reset();
+  failing_event_.reset();
+  attempts_ = 0;
+  page_batches_ = 1;
 }
 
 SubscriptionWorker::Round SubscriptionWorker::run_round() {
-  pqxx::work tx(session_.connection());
-  const std::int64_t limit = isolate_until_ ? 1 : options_.batch_size;
-  pqxx::result rows = read_page(tx, limit);
-  if (rows.empty()) {
-    // Caught up, or the checkpoint was locked by another worker; asked only
-    // now, so a round with events takes one round trip. That worker may have
-    // let go since: holding the lock now, read again before saying caught up.
-    if (tx.exec_prepared("meowmx_sub_lock", name_, options_.group_member).empty()) return Round::kStandby;
-    rows = read_page(tx, limit);
-    if (rows.empty()) {
-      isolate_until_.reset();  // nothing left of the batch being isolated
-      return Round::kCaughtUp;
-    }
+  if (!claimed_ && !claim()) return Round::kStandby;
+  const std::int64_t limit = isolate_until_ ? 1 : options_.batch_size * page_batches_;
+  std::vector<RecordedEvent> page;
+  {
+    pqxx::nontransaction read(session_.connection());
+    page = events_from_result(read_page(read, limit));
   }
-  const auto batch = events_from_result(rows);
-
-  try {
-    handler_(batch, tx);
-  } catch (const pqxx::broken_connection&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw HandlerError{batch.front().position(), batch.back().position(), one_line(e.what())};
-  } catch (...) {
-    throw HandlerError{batch.front().position(), batch.back().position(), "unknown exception"};
+  if (page.empty()) {
+    isolate_until_.reset();  // nothing left of the batch being isolated
+    page_batches_ = 1;
+    // Idle: the moment to notice a reset (go on from there at once) or a delete.
+    return reload_checkpoint() ? Round::kFullPage : Round::kEmpty;
   }
-  // The handler's work and the checkpoint's move commit together or not at all.
-  const Position last = batch.back().position();
-  tx.exec_prepared("meowmx_sub_checkpoint", name_, options_.group_member, std::to_string(last.tx_id),
-                   last.id, static_cast<std::int64_t>(batch.size()), worker_label_);
-  tx.commit();
+  if (!deliver(page)) {
+    take_over_moved_checkpoint();
+    return Round::kFullPage;
+  }
+  const Position last = page.back().position();
+  checkpoint_ = last;
   if (isolate_until_ && last >= *isolate_until_) isolate_until_.reset();
   if (failing_event_ && last >= *failing_event_) {
     failing_event_.reset();
     attempts_ = 0;
   }
-  logger().debug("subscription {}: delivered {} event(s) up to {}", name_, batch.size(), last.to_string());
-  return Round::kDelivered;
+  const bool full = std::ssize(page) == limit;
+  page_batches_ = full ? std::min(page_batches_ * 2, kMaxPageBatches) : 1;
+  logger().debug("subscription {}: delivered {} event(s) up to {}", name_, page.size(), last.to_string());
+  return full ? Round::kFullPage : Round::kShortPage;
+}
+
+bool SubscriptionWorker::deliver(const std::vector<RecordedEvent>& page) {
+  // The transaction takes an id when the handler or the checkpoint writes,
+  // not before, so nobody waits for a slow handler that has not written yet.
+  pqxx::work tx(session_.connection());
+  const auto batch_size = static_cast<std::size_t>(options_.batch_size);
+  for (std::size_t begin = 0; begin < page.size(); begin += batch_size) {
+    const auto first = page.begin() + static_cast<std::ptrdiff_t>(begin);
+    const std::vector<RecordedEvent> batch(first, first + static_cast<std::ptrdiff_t>(
+                                                              std::min(batch_size, page.size() - begin)));
+    try {
+      handler_(batch, tx);
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const HandlerAborted&) {
+      throw;  // not the events' fault: stop now, the checkpoint stays before the page
+    } catch (const std::exception& e) {
+      throw HandlerError{batch.front().position(), batch.back().position(), one_line(e.what())};
+    } catch (...) {
+      throw HandlerError{batch.front().position(), batch.back().position(), "unknown exception"};
+    }
+  }
+  // The handler's work and the checkpoint's move commit together or not at all.
+  if (!move_checkpoint(tx, page.back().position(), std::ssize(page))) return false;
+  tx.commit();
+  return true;
 }
 
 void SubscriptionWorker::on_handler_failure(const Position& first, const Position& last,
                                             const std::string& error) {
+  page_batches_ = 1;
   if (!isolate_until_ && first != last) {
     // Which event of the batch failed is unknown: go one at a time.
     logger().warn("subscription {}: handler failed on a batch ({}); retrying event by event", name_, error);
@@ -206,7 +307,7 @@ void SubscriptionWorker::on_handler_failure(const Position& first, const Positio
     backoff = std::min<milliseconds>(backoff, options_.retry.max_backoff);
     logger().warn("subscription {}: handler failed on event {} (attempt {} of {}): {}; retrying in {} ms",
                   name_, first.to_string(), attempts_, options_.retry.max_attempts, error, backoff.count());
-    wait(backoff);
+    stop_waker_.wait_for(backoff);
     return;
   }
   if (options_.retry.on_failure == OnHandlerFailure::kStop) {
@@ -218,35 +319,42 @@ void SubscriptionWorker::on_handler_failure(const Position& first, const Positio
 
 void SubscriptionWorker::park_dead_letter(const Position& event, const std::string& error) {
   pqxx::work tx(session_.connection());
-  const auto lock = tx.exec_prepared("meowmx_sub_lock", name_, options_.group_member);
-  if (lock.empty()) return;  // another worker took over; it will decide
   tx.exec_params(kDeadLetterSql, name_, options_.group_member, event.id, std::to_string(event.tx_id),
                  attempts_, error);
-  tx.exec_prepared("meowmx_sub_checkpoint", name_, options_.group_member, std::to_string(event.tx_id),
-                   event.id, 0, worker_label_);
+  if (!move_checkpoint(tx, event, 0)) {
+    tx.abort();
+    take_over_moved_checkpoint();
+    return;
+  }
   tx.commit();
+  checkpoint_ = event;
   logger().error("subscription {}: event {} parked in meowmx.dead_letters after {} attempt(s): {}", name_,
                  event.to_string(), attempts_, error);
   failing_event_.reset();
   attempts_ = 0;
 }
 
-void SubscriptionWorker::wait(milliseconds timeout) {
+bool SubscriptionWorker::wait(milliseconds timeout) {
   auto& connection = session_.connection();
   connection.get_notifs();
-  if (wakeups_->notified || stop_.stop_requested()) {
-    wakeups_->notified = false;
-    return;
+  if (!wakeups_->notified && !stop_.stop_requested()) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // Notifications that concern others do not end the wait.
+    for (auto left = timeout; !wakeups_->notified && !stop_waker_.woken() && left.count() > 0;
+         left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now())) {
+      wait_for_socket(connection.sock(), &stop_waker_, left);
+      connection.get_notifs();
+    }
   }
-  pollfd fds[2] = {{connection.sock(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-  poll(fds, 2, static_cast<int>(timeout.count()));
-  connection.get_notifs();
+  const bool notified = wakeups_->notified;
   wakeups_->notified = false;
+  return notified;
 }
 
 void SubscriptionWorker::reconnect_with_backoff() {
   milliseconds backoff{100};
   wakeups_.reset();
+  claimed_ = false;  // the lock went with the old session
   while (!stop_.stop_requested()) {
     try {
       session_.reconnect();
@@ -257,26 +365,24 @@ void SubscriptionWorker::reconnect_with_backoff() {
     } catch (const ConnectionError& e) {
       logger().warn("subscription {}: {}; retrying in {} ms", name_, e.what(), backoff.count());
     }
-    pollfd stop_fd{stop_fd_, POLLIN, 0};
-    poll(&stop_fd, 1, static_cast<int>(backoff.count()));
+    stop_waker_.wait_for(backoff);
     backoff = std::min<milliseconds>(backoff * 2, options_.max_reconnect_backoff);
   }
 }
 
 void SubscriptionWorker::run() {
-  std::stop_callback on_stop(stop_, [this] {
-    const std::uint64_t one = 1;
-    (void)!write(stop_fd_, &one, sizeof one);
-  });
+  std::stop_callback on_stop(stop_, [this] { stop_waker_.wake(); });
   session_.guarded("subscription " + name_, [&] {
     create_or_check_subscription();
     prepare_statements();
     listen();
   });
-  milliseconds idle = kFirstPoll;
+  // While a notified transaction is not delivered yet (the horizon holds it
+  // back, and what holds it may end without a NOTIFY): polls with backoff.
+  milliseconds held_poll{0};
   while (!stop_.stop_requested()) {
     try {
-      Round round = Round::kDelivered;
+      Round round = Round::kFullPage;
       try {
         round = run_round();
       } catch (const HandlerError& e) {
@@ -284,20 +390,26 @@ void SubscriptionWorker::run() {
         on_handler_failure(e.first, e.last, e.message);
         continue;
       }
-      if (round == Round::kDelivered) {
-        idle = kFirstPoll;
+      if (round == Round::kFullPage) continue;
+      if (round == Round::kStandby) {
+        wait(std::min(options_.max_sleep, kStandbyPoll));
         continue;
       }
-      if (round == Round::kCaughtUp && options_.stop_when_caught_up) return;
-      wait(round == Round::kStandby ? std::min<milliseconds>(options_.max_sleep, milliseconds{500}) : idle);
-      idle = std::min<milliseconds>(idle * 2, options_.max_sleep);
+      if (options_.stop_when_caught_up) return;
+      if (wakeups_->awaited_tx_id > checkpoint_.tx_id) {
+        held_poll = held_poll.count() == 0 ? kFirstPoll : std::min(held_poll * 2, options_.max_sleep);
+      } else {
+        wakeups_->awaited_tx_id = 0;
+        held_poll = milliseconds{0};
+      }
+      wait(held_poll.count() > 0 ? held_poll : options_.max_sleep);
     } catch (const pqxx::broken_connection& e) {
       logger().warn("subscription {}: connection lost ({})", name_,
                     redact(one_line(e.what()), session_.options().dsn));
       reconnect_with_backoff();
     } catch (const pqxx::in_doubt_error& e) {
       // The commit's outcome is unknown; the checkpoint in the database says
-      // which it was, and the next round reads it.
+      // which it was, and the claim reads it again.
       logger().warn("subscription {}: commit in doubt ({})", name_,
                     redact(one_line(e.what()), session_.options().dsn));
       reconnect_with_backoff();

@@ -1,20 +1,29 @@
 // SubscriptionWorker: the loop behind Client::subscribe().
 //
-// Each round is one transaction: lock this member's checkpoint row (SKIP
-// LOCKED: if another worker holds it, stand by) and read the next batch
-// after the checkpoint (one statement), run the handler, advance the
-// checkpoint, commit. Between
-// rounds it waits for a NOTIFY from a writing transaction, or polls with
-// backoff up to max_sleep. A broken connection is replaced with backoff and
-// delivery resumes from the committed checkpoint.
+// The worker claims its subscription member with a session advisory lock
+// (another worker of the same member stands by until it is free) and keeps
+// the checkpoint in memory. Each round reads the page after the checkpoint
+// like any reader (no transaction yet), then, in one transaction, runs the
+// handler over the page in batches, moves the stored checkpoint if it is
+// still the one the page was read after, and commits. A checkpoint moved by
+// somebody else (a reset) is taken over; a deleted subscription stops the
+// worker. Between rounds it waits for a NOTIFY naming one of its categories,
+// or polls every max_sleep. A broken connection is replaced with backoff and
+// delivery resumes from the stored checkpoint.
 #ifndef MEOWMX_SRC_SUBSCRIPTIONS_SUBSCRIPTION_WORKER_H_
 #define MEOWMX_SRC_SUBSCRIPTIONS_SUBSCRIPTION_WORKER_H_
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
+#include <pqxx/nontransaction>
+
+#include "common/waker.h"
 #include "meowmx/position.h"
 #include "meowmx/subscription.h"
 #include "pg/session.h"
@@ -30,20 +39,42 @@ class SubscriptionWorker {
   void run();
 
  private:
-  enum class Round { kDelivered, kCaughtUp, kStandby };
+  enum class Round {
+    kFullPage,   // more may follow at once
+    kShortPage,  // delivered what there was: caught up
+    kEmpty,      // nothing deliverable yet
+    kStandby,    // another worker holds the member
+  };
   class Wakeups;
 
   void prepare_statements();
   void create_or_check_subscription();
+  // Claims the member if it is free and loads its checkpoint; false when
+  // another worker holds it.
+  bool claim();
+  // Lets the member go, if this session still holds it.
+  void release() noexcept;
+  // Reads the stored checkpoint into checkpoint_; throws Error when the
+  // subscription was deleted. True when it differed from checkpoint_.
+  bool reload_checkpoint();
   Round run_round();
-  // The round statement: locks the checkpoint (SKIP LOCKED) and reads up to
-  // `limit` events after it; no rows when caught up or locked by another worker.
-  pqxx::result read_page(pqxx::work& tx, std::int64_t limit);
+  pqxx::result read_page(pqxx::nontransaction& tx, std::int64_t limit);
+  // Hands the page to the handler in batches and moves the checkpoint past
+  // it, in one transaction; false (nothing committed) when somebody else
+  // moved the checkpoint meanwhile.
+  bool deliver(const std::vector<RecordedEvent>& page);
+  // Moves the stored checkpoint from checkpoint_ to `to` in `tx`; false when
+  // it is no longer at checkpoint_.
+  bool move_checkpoint(pqxx::work& tx, const Position& to, std::int64_t delivered);
+  // After move_checkpoint() failed and its transaction ended: goes on from
+  // the stored checkpoint.
+  void take_over_moved_checkpoint();
   void on_handler_failure(const Position& first, const Position& last, const std::string& error);
   void park_dead_letter(const Position& event, const std::string& error);
   void listen();
-  // Waits for a notification, a stop request or the timeout.
-  void wait(std::chrono::milliseconds timeout);
+  // Waits for a notification concerning this worker, a stop request or the
+  // timeout. True when a notification came.
+  bool wait(std::chrono::milliseconds timeout);
   void reconnect_with_backoff();
 
   Session& session_;
@@ -54,8 +85,13 @@ class SubscriptionWorker {
   std::unique_ptr<Wakeups> wakeups_;
   const std::string worker_label_;
   const std::string categories_literal_;  // the round statement's text[] parameter
-  int stop_fd_ = -1;  // eventfd written when a stop is requested
+  Waker stop_waker_;             // fired when a stop is requested
   std::string round_statement_;  // the prepared round statement for this filter
+
+  bool claimed_ = false;
+  Position checkpoint_;  // the stored checkpoint while claimed_
+  // Pages grow while they come back full (catching up), by this factor of batch_size.
+  std::int64_t page_batches_ = 1;
 
   // After a batch failed, events are delivered one at a time up to the
   // batch's last position, so the failing event is found and retried alone.

@@ -1,0 +1,39 @@
+// Wake-ups: the NOTIFY a save sends once it committed, saying what it wrote,
+// so that only the subscription workers concerned wake.
+#ifndef MEOWMX_SRC_SUBSCRIPTIONS_WAKE_UP_H_
+#define MEOWMX_SRC_SUBSCRIPTIONS_WAKE_UP_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace meowmx::internal {
+
+inline constexpr const char* kWakeUpChannel = "meowmx_events";
+
+// Parameters: $1 the save's transaction id, $2 aggregate type, $3 aggregate id.
+// The payload is "<tx_id> <member hash> <aggregate type>", the member hash
+// being meowmx.group_member_of's before the modulo. The NOTIFY runs in a
+// transaction of its own: in the save's, it would serialise every notifying
+// commit, WAL flush included, behind PostgreSQL's one lock for the
+// notification queue; alone, it commits without waiting for the flush (a
+// notification is lost with a crash anyway), so the lock is held briefly.
+inline constexpr const char* kWakeUpSql =
+    "SELECT pg_notify('meowmx_events', $1::text || ' ' ||"
+    " (hashtext($3::meowmx.aggregate_id::text)::bigint & 2147483647)::text || ' ' || $2::text),"
+    " set_config('synchronous_commit', 'off', true)";
+
+struct WakeUp {
+  std::uint64_t tx_id = 0;
+  std::int64_t member_hash = 0;
+  std::string_view aggregate_type;  // points into the parsed payload
+};
+
+// The wake-up in a payload; nullopt for any other payload (an empty one is
+// sent by resets and deletes, and by writers that do not say what they wrote).
+std::optional<WakeUp> parse_wake_up(std::string_view payload);
+
+}  // namespace meowmx::internal
+
+#endif  // MEOWMX_SRC_SUBSCRIPTIONS_WAKE_UP_H_
