@@ -41,6 +41,11 @@ std::string save_statement_sql(const SaveShape& shape);
 inline constexpr const char* kWakeSubscribersSql =
     "SELECT pg_notify('meowmx_events', ''), set_config('synchronous_commit', 'off', true)";
 
+// The same wake-up for a save in the caller's transaction: PostgreSQL sends
+// it at that commit (once per transaction, however many saves), never after
+// a rollback, and the caller's synchronous_commit stays as it is.
+inline constexpr const char* kWakeSubscribersAtCommitSql = "SELECT pg_notify('meowmx_events', '')";
+
 }  // namespace meowmx::internal
 
 #endif  // MEOWMX_SRC_STORE_SAVE_STATEMENT_H_
