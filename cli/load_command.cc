@@ -2,6 +2,7 @@
 #include "connect.h"
 #include "json_lines.h"
 #include "meowmx/validation.h"
+#include "whole_number_option.h"
 
 namespace meowmx::cli {
 
@@ -16,11 +17,12 @@ void add_load_command(CLI::App& app, const GlobalOptions& global, CommandAction&
   cmd->add_option("type", args->aggregate_type, "Aggregate type")->required();
   cmd->add_option("id", args->aggregate_id, "Aggregate id")->required();
   cmd->add_option("--from-version", args->options.from_version, "First version to print (inclusive)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_from<std::int64_t>(0));
   cmd->add_option("--to-version", args->to_version, "Last version to print (inclusive)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_from<std::int64_t>(0));
   cmd->add_flag("--reverse", args->options.reverse, "Newest first");
-  cmd->add_option("--limit", args->limit, "Print at most this many events")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--limit", args->limit, "Print at most this many events")
+      ->check(whole_number_from<std::int64_t>(0));
   cmd->callback([&global, &action, args] {
     action = [&global, args] {
       if (args->to_version >= 0) args->options.to_version = args->to_version;
