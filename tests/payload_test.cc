@@ -350,5 +350,7 @@ TEST_CASE("the payload is given one way: json or json_text") {
   CHECK_THROWS_AS(client.save("doc", "x", {{.event_type = "T", .json_text = "[1]"}}, 0), InvalidArgument);
   CHECK_THROWS_AS(client.save("doc", "x", {{.event_type = "T", .json_text = R"({"a":"\u0000"})"}}, 0),
                   InvalidArgument);
+  CHECK_THROWS_AS(client.save("doc", "x", {{.event_type = "T", .json_text = "\xEF\xBB\xBF{}"}}, 0),
+                  InvalidArgument);
   CHECK(client.load("doc", "x").empty());
 }

@@ -120,6 +120,10 @@ std::size_t skip_spaces(std::string_view text, std::size_t at) {
 }  // namespace
 
 void check_json_text(std::string_view text, JsonRoot root, std::string_view what) {
+  // nlohmann skips a byte order mark; jsonb refuses it.
+  if (text.starts_with("\xEF\xBB\xBF")) {
+    throw InvalidArgument("malformed JSON in " + std::string(what) + ": it starts with a byte order mark");
+  }
   Checker checker(root, what);
   const bool ok = Json::sax_parse(text, &checker, nlohmann::detail::input_format_t::json, true);
   if (!ok || !checker.error().empty()) {
