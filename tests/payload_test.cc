@@ -272,6 +272,11 @@ TEST_CASE("nesting is bounded at 512 levels; deeper input is bad input, not a cr
   CHECK(client.load("doc", "deep").at(0).json_text == jsonb_text(client.connection(), deepest));
   CHECK_THROWS_AS(client.save("doc", "deeper", {{.event_type = "Deep", .json_text = nested_object(513)}}, 0),
                   InvalidArgument);
+  // The same bound for a json value.
+  nlohmann::json value = nlohmann::json::object();
+  for (int i = 1; i < 513; ++i) value = {{"a", value}};
+  CHECK_THROWS_AS(client.save("doc", "deeper", {{.event_type = "Deep", .json = value}}, 0), InvalidArgument);
+  CHECK(client.save("doc", "deeper", {{.event_type = "Deep", .json = value["a"]}}, 0).size() == 1);
 
   // 60,000 levels once crashed the CLI (SIGSEGV) even without a database.
   const std::string very_deep = R"({"a":)" + std::string(60000, '[') + std::string(60000, ']') + "}";

@@ -13,17 +13,17 @@ namespace {
 std::string text_for_jsonb(const std::optional<std::string>& text, const nlohmann::json& value,
                            const NewEvent& event, const char* part, JsonRoot root) {
   const std::string what = "event '" + event.event_type + "' " + part;
-  std::string out;
   if (text) {
-    out = *text;
-  } else {
-    try {
-      out = value.dump();
-    } catch (const nlohmann::json::type_error&) {
-      throw InvalidArgument(what + " is not valid UTF-8");
-    }
+    check_json_text(*text, root, what);
+    return *text;
   }
-  check_json_text(out, root, what);
+  std::string out;
+  try {
+    out = value.dump();
+  } catch (const nlohmann::json::type_error&) {
+    throw InvalidArgument(what + " is not valid UTF-8");
+  }
+  check_dumped_json(out, what);  // check_new_events() saw the root
   return out;
 }
 

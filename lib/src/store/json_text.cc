@@ -10,6 +10,14 @@ namespace {
 
 using Json = nlohmann::json;
 
+std::string holds_nul(std::string_view what) {
+  return std::string(what) + " holds a NUL character (\\u0000), which PostgreSQL's jsonb refuses";
+}
+
+std::string nested_too_deep(std::string_view what) {
+  return std::string(what) + " is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+}
+
 // nlohmann's SAX parser is iterative and hands over each number's original
 // text, so checking builds no document and recurses nowhere, however deep
 // the input.
@@ -51,7 +59,7 @@ class Checker final : public nlohmann::json_sax<Json> {
   bool open(const char* kind) {
     if (depth_ == 0 && !root(kind, std::string_view(kind) == "an object")) return false;
     if (++depth_ > kMaxJsonDepth) {
-      fail(std::string(what_) + " is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      fail(nested_too_deep(what_));
       return false;
     }
     return true;
@@ -69,7 +77,7 @@ class Checker final : public nlohmann::json_sax<Json> {
   }
   bool no_nul(const string_t& text) {
     if (text.find('\0') == string_t::npos) return true;
-    fail(std::string(what_) + " holds a NUL character (\\u0000), which PostgreSQL's jsonb refuses");
+    fail(holds_nul(what_));
     return false;
   }
   void fail(std::string message) {
@@ -134,6 +142,26 @@ void check_json_text(std::string_view text, JsonRoot root, std::string_view what
 bool is_json_null(std::string_view text) {
   const std::size_t begin = skip_spaces(text, 0);
   return text.substr(begin, 4) == "null" && skip_spaces(text, begin + 4) == text.size();
+}
+
+void check_dumped_json(std::string_view dumped, std::string_view what) {
+  std::size_t depth = 0;
+  for (std::size_t i = 0; i < dumped.size(); ++i) {
+    const char c = dumped[i];
+    if (c == '"') {
+      for (++i; dumped[i] != '"'; ++i) {
+        if (dumped[i] != '\\') continue;
+        if (dumped.substr(i, 6) == "\\u0000") {
+          throw InvalidArgument(holds_nul(what));
+        }
+        ++i;
+      }
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonDepth) throw InvalidArgument(nested_too_deep(what));
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
 }
 
 std::vector<std::pair<std::string, std::string_view>> object_members(std::string_view object_text) {

@@ -25,6 +25,11 @@ enum class JsonRoot { kObject, kObjectOrNull };
 // most kMaxJsonDepth levels deep. Never changes or copies the text.
 void check_json_text(std::string_view text, JsonRoot root, std::string_view what);
 
+// The same check for text nlohmann's dump() wrote, which is well formed,
+// valid UTF-8 and holds finite numbers only: one pass over the bytes for the
+// depth and NUL, several times faster than check_json_text() (saves are hot).
+void check_dumped_json(std::string_view dumped, std::string_view what);
+
 // The members of a JSON object checked by check_json_text(), in order, each
 // as its decoded key and the exact text of its value (no surrounding spaces).
 std::vector<std::pair<std::string, std::string_view>> object_members(std::string_view object_text);
