@@ -12,7 +12,10 @@ void print_json_line(const nlohmann::json& value) {
 }
 
 void print_events(const std::vector<RecordedEvent>& events) {
-  for (const auto& event : events) print_json_line(event);
+  for (const auto& event : events) {
+    const std::string line = json_line(event) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
+  }
   std::fflush(stdout);
 }
 

@@ -11,6 +11,7 @@
 namespace meowmx::cli {
 
 void print_json_line(const nlohmann::json& value);
+// One json_line() per event (payloads as stored, every digit kept), then a flush.
 void print_events(const std::vector<RecordedEvent>& events);
 
 }  // namespace meowmx::cli

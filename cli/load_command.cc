@@ -3,6 +3,7 @@
 #include "help.h"
 #include "json_lines.h"
 #include "meowmx/validation.h"
+#include "whole_number_option.h"
 
 namespace meowmx::cli {
 
@@ -17,11 +18,12 @@ void add_load_command(CLI::App& app, const GlobalOptions& global, CommandAction&
   cmd->add_option("type", args->aggregate_type, "Aggregate type")->required();
   cmd->add_option("id", args->aggregate_id, "Aggregate id")->required();
   cmd->add_option("--from-version", args->options.from_version, "First version to print (inclusive)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_from<std::int64_t>(0));
   cmd->add_option("--to-version", args->to_version, "Last version to print (inclusive)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_from<std::int64_t>(0));
   cmd->add_flag("--reverse", args->options.reverse, "Newest first");
-  cmd->add_option("--limit", args->limit, "Print at most this many events")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--limit", args->limit, "Print at most this many events")
+      ->check(whole_number_from<std::int64_t>(0));
   set_examples(cmd, {"meowmx load order \"$id\"",
                      "meowmx load order \"$id\" --reverse --limit 1",
                      "meowmx load order \"$id\" --from-version 2 --to-version 5"});

@@ -1,12 +1,17 @@
 #include <algorithm>
 #include <chrono>
+#include <optional>
+
+#include <spdlog/spdlog.h>
 
 #include "command.h"
 #include "connect.h"
 #include "help.h"
 #include "json_lines.h"
+#include "meowmx/error.h"
 #include "meowmx/validation.h"
 #include "stop_signal.h"
+#include "whole_number_option.h"
 
 namespace meowmx::cli {
 namespace {
@@ -20,18 +25,36 @@ struct ReadArgs {
   bool follow = false;
 };
 
+// Longest wait between reconnection attempts of read --follow, as for `sub`.
+constexpr auto kMaxReconnectBackoff = std::chrono::milliseconds(SubscriptionOptions{}.max_reconnect_backoff);
+
 int run_read(const GlobalOptions& global, const ReadArgs& args) {
   using namespace std::chrono_literals;
   ReadOptions options;
   options.categories = args.categories;
   options.after = Position::parse(args.after);
   for (const auto& category : options.categories) check_name("category", category);
-  Client client = connect(global);
+  std::optional<Client> client = connect(global);
   std::int64_t remaining = args.limit;  // -1: no limit
   auto idle_wait = 10ms;
+  auto reconnect_wait = 100ms;
   while (remaining != 0 && !stop_requested()) {
     options.limit = remaining < 0 ? kPageSize : std::min(remaining, kPageSize);
-    const auto page = client.read(options);
+    std::vector<RecordedEvent> page;
+    try {
+      if (!client) client = connect(global);
+      page = client->read(options);
+      reconnect_wait = 100ms;
+    } catch (const ConnectionError& e) {
+      // Following survives a server restart: reconnect and go on from the
+      // last position printed.
+      if (!args.follow) throw;
+      spdlog::warn("read --follow: {}; reconnecting in {} ms", e.what(), reconnect_wait.count());
+      client.reset();
+      if (wait_for_stop(reconnect_wait)) break;
+      reconnect_wait = std::min<std::chrono::milliseconds>(reconnect_wait * 2, kMaxReconnectBackoff);
+      continue;
+    }
     print_events(page);
     if (!page.empty()) {
       options.after = page.back().position();
@@ -56,7 +79,8 @@ void add_read_command(CLI::App& app, const GlobalOptions& global, CommandAction&
   cmd->add_option("--category", args->categories, "Aggregate type(s) to read; repeat or comma-separate")
       ->delimiter(',');
   cmd->add_option("--after", args->after, "Start after this position (an event's \"position\"); default 0:0");
-  cmd->add_option("--limit", args->limit, "Print at most this many events")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--limit", args->limit, "Print at most this many events")
+      ->check(whole_number_from<std::int64_t>(0));
   cmd->add_flag("--follow", args->follow, "Keep waiting for new events until interrupted");
   set_examples(cmd, {"meowmx read --category order --limit 10",
                      "meowmx read --after 725:1 --limit 100",

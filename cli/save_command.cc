@@ -1,5 +1,6 @@
-#include <iostream>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "command.h"
 #include "connect.h"
@@ -7,6 +8,9 @@
 #include "json_lines.h"
 #include "meowmx/error.h"
 #include "meowmx/validation.h"
+#include "stop_signal.h"
+#include "store/input_validation.h"
+#include "store/json_text.h"
 
 namespace meowmx::cli {
 namespace {
@@ -22,44 +26,51 @@ struct SaveArgs {
   bool from_stdin = false;
 };
 
-nlohmann::json parse_json(const std::string& text, const std::string& what) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InvalidArgument("malformed JSON in " + what + ": " + e.what());
-  }
-}
-
-// One JSON line: {"event_type": ..., "json": {...}, "metadata": {...}?, "event_id": "..."?}.
-NewEvent event_from_line(const std::string& line, int number) {
+// One JSON line: {"event_type": ..., "json": {...}, "metadata": {...}?, "event_id": "..."?}. The
+// payload and metadata are kept as the text of their members, so no digit is lost.
+NewEvent event_from_line(std::string_view line, int number) {
   const std::string where = "stdin line " + std::to_string(number);
-  const auto value = parse_json(line, where);
-  if (!value.is_object() || !value.contains("event_type") || !value["event_type"].is_string() ||
-      !value.contains("json")) {
-    throw InvalidArgument(where + ": expected {\"event_type\": \"...\", \"json\": {...}}");
-  }
-  for (const auto& [key, unused] : value.items()) {
-    if (key != "event_type" && key != "json" && key != "metadata" && key != "event_id") {
-      throw InvalidArgument(where + ": unknown field '" + key + "'");
+  internal::check_json_text(line, internal::JsonRoot::kObject, where);
+  NewEvent event;
+  bool has_type = false;
+  bool has_json = false;
+  for (const auto& [key, value] : internal::object_members(line)) {
+    if (key == "event_type") {
+      const auto type = nlohmann::json::parse(value);
+      if (!type.is_string()) throw InvalidArgument(where + ": event_type must be a string");
+      event.event_type = type.get<std::string>();
+      has_type = true;
+    } else if (key == "json") {
+      event.json_text = std::string(value);
+      has_json = true;
+    } else if (key == "metadata") {
+      event.metadata_text = std::string(value);
+    } else if (key == "event_id") {
+      const auto id = nlohmann::json::parse(value);
+      if (!id.is_null() && !id.is_string()) throw InvalidArgument(where + ": event_id must be a string");
+      if (id.is_string()) event.event_id = id.get<std::string>();
+    } else {
+      throw InvalidArgument(where + ": unknown field '" + internal::excerpt(key) + "'");
     }
   }
-  NewEvent event;
-  event.event_type = value["event_type"].get<std::string>();
-  event.json = value["json"];
-  event.metadata = value.value("metadata", nlohmann::json(nullptr));
-  if (value.contains("event_id") && !value["event_id"].is_null()) {
-    if (!value["event_id"].is_string()) throw InvalidArgument(where + ": event_id must be a string");
-    event.event_id = value["event_id"].get<std::string>();
+  if (!has_type || !has_json) {
+    throw InvalidArgument(where + ": expected {\"event_type\": \"...\", \"json\": {...}}");
   }
   return event;
 }
 
 std::vector<NewEvent> events_from_stdin() {
+  const std::optional<std::string> input = read_stdin_unless_stopped();
+  if (!input) throw Error("interrupted while reading stdin: nothing was saved");
   std::vector<NewEvent> events;
   int number = 0;
-  for (std::string line; std::getline(std::cin, line);) {
+  for (std::size_t begin = 0; begin < input->size();) {
+    std::size_t end = input->find('\n', begin);
+    if (end == std::string::npos) end = input->size();
+    const std::string_view line = std::string_view(*input).substr(begin, end - begin);
+    begin = end + 1;
     ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     events.push_back(event_from_line(line, number));
   }
   return events;
@@ -98,15 +109,18 @@ void add_save_command(CLI::App& app, const GlobalOptions& global, CommandAction&
         if (args->event_type.empty() || args->json.empty()) {
           throw InvalidArgument("save needs --event-type and --json, or --stdin");
         }
-        NewEvent event;
-        event.event_type = args->event_type;
-        event.json = parse_json(args->json, "--json");
-        if (!args->metadata.empty()) event.metadata = parse_json(args->metadata, "--metadata");
+        internal::check_json_text(args->json, internal::JsonRoot::kObject, "--json");
+        NewEvent event{.event_type = args->event_type, .json_text = args->json};
+        if (!args->metadata.empty()) {
+          internal::check_json_text(args->metadata, internal::JsonRoot::kObjectOrNull, "--metadata");
+          event.metadata_text = args->metadata;
+        }
         if (!args->event_id.empty()) event.event_id = args->event_id;
         events.push_back(std::move(event));
       }
       check_name("aggregate type", args->aggregate_type);
       check_new_events(events, ClientOptions{}.max_event_bytes);
+      if (stop_requested()) throw Error("interrupted: nothing was saved");
       Client client = connect(global);
       print_events(client.save(args->aggregate_type, args->aggregate_id, events, version));
       return 0;

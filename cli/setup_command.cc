@@ -3,7 +3,9 @@
 #include "command.h"
 #include "connect.h"
 #include "help.h"
+#include "meowmx/error.h"
 #include "meowmx/options.h"
+#include "stop_signal.h"
 
 namespace meowmx::cli {
 
@@ -21,7 +23,18 @@ void add_setup_command(CLI::App& app, const GlobalOptions& global, CommandAction
       SetupOptions options;
       if (!id_type->empty()) options.aggregate_id_type = parse_aggregate_id_type(*id_type);
       Client client = connect(global);
-      client.setup(options);
+      {
+        // Waiting for another set-up's lock ends on SIGINT or SIGTERM; the
+        // migrations run in one transaction, so nothing half is left.
+        const CancelOnStop cancel(client.connection());
+        try {
+          if (stop_requested()) throw Error("interrupted");
+          client.setup(options);
+        } catch (const Error&) {
+          if (stop_requested()) throw Error("interrupted: set-up stopped, the schema is as it was");
+          throw;
+        }
+      }
       std::cout << nlohmann::json{{"schema", "meowmx"},
                                   {"aggregate_id_type", to_string(client.aggregate_id_type())}}
                        .dump()

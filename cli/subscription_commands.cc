@@ -12,6 +12,7 @@
 #include "meowmx/validation.h"
 #include "progress.h"
 #include "stop_signal.h"
+#include "whole_number_option.h"
 
 namespace meowmx::cli {
 namespace {
@@ -34,23 +35,38 @@ StartFrom parse_start(const std::string& text) {
 }
 
 // Prints each batch as JSON lines and flushes before the checkpoint commits,
-// so a crash repeats output (at-least-once) but never loses it.
+// so a crash repeats output (at-least-once) but never loses it. Output that
+// cannot be written is no event's fault: the subscription stops.
 void print_batch(const std::vector<RecordedEvent>& batch, pqxx::work&) {
   print_events(batch);
-  if (std::ferror(stdout)) throw Error("cannot write to stdout");
+  if (std::ferror(stdout)) throw HandlerAborted("cannot write to stdout: stopping before the checkpoint");
 }
 
+// The shell's statuses for a command it could not run: not found, not executable.
+constexpr int kCommandNotFound = 127;
+constexpr int kCommandNotExecutable = 126;
+
 // Hands the batch to `sh -c command` on stdin; the checkpoint commits only
-// when the command exits 0.
+// when the command exits 0. A command that cannot run at all fails every
+// batch alike, so it stops the subscription instead of failing the events.
 BatchHandler exec_batch(const std::string& command) {
   return [command](const std::vector<RecordedEvent>& batch, pqxx::work&) {
     internal::ChildProcessOptions options;
     options.capture_output = false;
-    for (const auto& event : batch) options.input += nlohmann::json(event).dump() + "\n";
-    internal::ChildProcess child({"/bin/sh", "-c", command}, options);
-    if (const int status = child.wait(); status != 0) {
-      throw Error("--exec command exited with status " + std::to_string(status));
+    for (const auto& event : batch) options.input += json_line(event) + "\n";
+    int status = 0;
+    try {
+      internal::ChildProcess child({"/bin/sh", "-c", command}, options);
+      status = child.wait();
+    } catch (const Error& e) {
+      throw HandlerAborted(std::string("cannot run the --exec command: ") + e.what());
     }
+    if (status == kCommandNotFound || status == kCommandNotExecutable) {
+      throw HandlerAborted("the --exec command could not run (status " + std::to_string(status) +
+                           (status == kCommandNotFound ? ": command not found" : ": not executable") +
+                           "): stopping before the checkpoint");
+    }
+    if (status != 0) throw Error("--exec command exited with status " + std::to_string(status));
   };
 }
 
@@ -198,7 +214,7 @@ void add_subscription_commands(CLI::App& app, const GlobalOptions& global, Comma
                   "Aggregate type(s) to deliver, comma-separated; default all")
       ->delimiter(',');
   sub->add_option("--batch-size", args->options.batch_size, "Events per batch")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number_from<std::int64_t>(1))
       ->capture_default_str();
   sub->add_option("--max-sleep", args->max_sleep_seconds, "Longest poll interval in seconds when idle (at least 0.01)")
       ->check(CLI::PositiveNumber)
@@ -206,15 +222,19 @@ void add_subscription_commands(CLI::App& app, const GlobalOptions& global, Comma
   sub->add_option("--from", args->from, "Where a new subscription starts")
       ->check(CLI::IsMember({"beginning", "now"}))
       ->capture_default_str();
-  sub->add_option("--group-member", args->options.group_member, "Consumer group member index (0-based)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--group-size", args->options.group_size, "Consumer group size")
-      ->check(CLI::PositiveNumber);
+  auto* group_member =
+      sub->add_option("--group-member", args->options.group_member, "Consumer group member index (0-based)")
+          ->check(whole_number_from<int>(0));
+  auto* group_size = sub->add_option("--group-size", args->options.group_size, "Consumer group size")
+                         ->check(whole_number_from<int>(1));
+  // A size without a member would silently run member 0 alone.
+  group_member->needs(group_size);
+  group_size->needs(group_member);
   sub->add_option("--exec", args->exec,
                   "Run this shell command per batch with the events as JSON lines on stdin; "
                   "the checkpoint commits only if it exits 0");
   sub->add_option("--max-attempts", args->options.retry.max_attempts, "Attempts per failing event")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number_from<int>(1))
       ->capture_default_str();
   sub->add_option("--on-failure", args->on_failure,
                   "When attempts run out: stop (exit 1) or dead-letter (park the event, go on)")

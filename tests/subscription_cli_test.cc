@@ -395,12 +395,14 @@ TEST_CASE("cli: bad subscription input exits 2 with one error line and creates n
   }
 
   SECTION("options that contradict the stored subscription exit 2") {
-    REQUIRE(sub_lines(store.dsn, {"grouped", "--group-size", "2", "--until-caught-up"}).size() <= 6);
-    const auto other = meowmx_at(store.dsn, {"sub", "grouped", "--group-size", "3", "--until-caught-up"});
+    REQUIRE(sub_lines(store.dsn, {"grouped", "--group-member", "0", "--group-size", "2", "--until-caught-up"})
+                .size() <= 6);
+    const auto other =
+        meowmx_at(store.dsn, {"sub", "grouped", "--group-member", "0", "--group-size", "3", "--until-caught-up"});
     CHECK(other.exit_code == 2);
     check_one_error_line(other);
-    const auto categories = meowmx_at(store.dsn, {"sub", "grouped", "--group-size", "2", "--category", "order",
-                                                 "--until-caught-up"});
+    const auto categories = meowmx_at(store.dsn, {"sub", "grouped", "--group-member", "0", "--group-size", "2",
+                                                 "--category", "order", "--until-caught-up"});
     CHECK(categories.exit_code == 2);
   }
 }

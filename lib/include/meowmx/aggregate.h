@@ -32,7 +32,9 @@ class Aggregate {
  protected:
   Aggregate(std::string type, std::string id) : type_(std::move(type)), id_(std::move(id)) {}
 
-  // Applies the event to this object and queues it for the next save.
+  // Applies the event to this object and queues it for the next save. An
+  // event given as json_text is applied as its parsed value and saved as its
+  // text; text check_new_events() refuses throws InvalidArgument here.
   void record(NewEvent event);
 
   virtual void apply(const std::string& event_type, const nlohmann::json& data) = 0;
@@ -42,7 +44,7 @@ class Aggregate {
  private:
   friend class Client;
   void replace_with(const std::vector<RecordedEvent>& stored);
-  void mark_saved(std::int64_t new_version);
+  void mark_saved(const std::vector<RecordedEvent>& recorded);
 
   std::string type_;
   std::string id_;

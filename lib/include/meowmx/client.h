@@ -17,6 +17,10 @@
 #include "meowmx/options.h"
 #include "meowmx/subscription.h"
 
+namespace pqxx {
+class transaction_base;
+}
+
 namespace meowmx {
 
 class Aggregate;
@@ -43,6 +47,20 @@ class Client {
   std::vector<RecordedEvent> save(std::string_view aggregate_type, std::string_view aggregate_id,
                                   const std::vector<NewEvent>& events, ExpectedVersion version);
 
+  // The same save inside the caller's transaction `tx`, which must be open on
+  // this client's connection() (e.g. a pqxx::work, or the transaction a
+  // subscription handler receives): the events commit or roll back with the
+  // caller's own writes (the outbox pattern), and subscribers are woken by
+  // a NOTIFY that PostgreSQL delivers at that commit, never after a rollback.
+  // Same checks and idempotency as above; the version check holds until the
+  // commit, as the aggregate stays locked until then. Saving first in the
+  // transaction keeps the aggregate's log order (see docs/guarantees.md).
+  // When a concurrent write records one of the event ids first, `tx` is
+  // aborted and VersionConflict says to run the transaction again.
+  std::vector<RecordedEvent> save(pqxx::transaction_base& tx, std::string_view aggregate_type,
+                                  std::string_view aggregate_id, const std::vector<NewEvent>& events,
+                                  ExpectedVersion version);
+
   // The aggregate's events in version order (or reversed), all of them unless
   // options narrow the range or set a limit.
   std::vector<RecordedEvent> load(std::string_view aggregate_type, std::string_view aggregate_id,
@@ -55,6 +73,9 @@ class Client {
 
   // Aggregate helper: appends the aggregate's pending events at its version.
   void save(Aggregate& aggregate);
+  // The same inside the caller's transaction (see save(tx, ...) above). The
+  // aggregate counts its events saved at once: after a rollback, load() it.
+  void save(pqxx::transaction_base& tx, Aggregate& aggregate);
   // Aggregate helper: rebuilds the aggregate from all its stored events,
   // dropping pending ones.
   void load(Aggregate& aggregate);

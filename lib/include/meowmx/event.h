@@ -12,13 +12,23 @@
 
 namespace meowmx {
 
+// The payload goes either as a json value or as JSON text. Text is stored as
+// written, every digit of every number kept; a json value holds its numbers
+// as doubles or 64-bit integers, so it is exact only within those.
 struct NewEvent {
   std::string event_type;
   nlohmann::json json = nlohmann::json::object();  // the payload; must be a JSON object
   nlohmann::json metadata = nullptr;                // null, or an object (correlation, causation...)
   // A client-chosen UUID: appending a batch again with the same ids is a
   // no-op that returns what was recorded the first time.
-  std::optional<std::string> event_id;
+  std::optional<std::string> event_id = std::nullopt;
+  // The payload as JSON text (an object), instead of `json`, which must then
+  // stay the empty object. At most 512 levels deep; no number beyond a
+  // double's range (about 1.8e308).
+  std::optional<std::string> json_text = std::nullopt;
+  // The metadata as JSON text (an object or null), instead of `metadata`,
+  // which must then stay null.
+  std::optional<std::string> metadata_text = std::nullopt;
 };
 
 // The payload and metadata come as PostgreSQL returns them, as JSON text,
@@ -31,9 +41,10 @@ struct RecordedEvent {
   std::string aggregate_id;   // exactly as given to save()
   std::int64_t version = 0;   // 0-based position within the aggregate
   std::string event_type;
-  // The payload (a JSON object) and metadata as JSON text: jsonb's normalised
-  // form for events read from the store, the client's own serialisation for
-  // those save() returns. Compare json(), not the text.
+  // The payload (a JSON object) and metadata as JSON text, every number
+  // digit for digit: jsonb's text, as PostgreSQL prints it, for events read
+  // from the store; for those save() returns, the caller's text (or the
+  // serialised json value). Compare json(), not the text.
   std::string json_text;
   std::string metadata_text;  // empty when no metadata was given
   std::optional<std::string> event_id;
@@ -45,10 +56,11 @@ struct RecordedEvent {
   nlohmann::json metadata() const;  // null when none was given
 };
 
-// The JSON line the CLI prints for an event: id, tx_id, position,
-// aggregate_type, aggregate_id, version, event_type, json, metadata,
-// event_id, created_at.
-void to_json(nlohmann::json& out, const RecordedEvent& event);
+// The JSON line the CLI prints for an event, without the newline: keys
+// aggregate_id, aggregate_type, created_at, event_id, event_type, id, json,
+// metadata, position, tx_id, version, with json and metadata as their text
+// (line breaks between tokens turned into spaces), so no digit is lost.
+std::string json_line(const RecordedEvent& event);
 
 }  // namespace meowmx
 

@@ -18,9 +18,11 @@ namespace meowmx {
 void check_name(std::string_view what, std::string_view name);
 
 // What save() refuses before it asks the server: an empty batch, bad event
-// types, payloads or metadata that are not objects, text jsonb refuses
-// (invalid UTF-8, NUL), events over max_event_bytes serialised, event ids
-// that are not lowercase UUIDs or repeat within the batch.
+// types, payloads or metadata that are not objects (or not JSON), text jsonb
+// refuses (invalid UTF-8, NUL), numbers beyond a double's range, nesting
+// deeper than 512 levels, events whose json and metadata text exceed
+// max_event_bytes, event ids that are not lowercase UUIDs or repeat within
+// the batch.
 void check_new_events(const std::vector<NewEvent>& events, std::size_t max_event_bytes);
 
 }  // namespace meowmx

@@ -1,9 +1,17 @@
 #include "meowmx/aggregate.h"
 
+#include "store/json_text.h"
+
 namespace meowmx {
 
 void Aggregate::record(NewEvent event) {
-  apply(event.event_type, event.json);
+  if (event.json_text) {
+    internal::check_json_text(*event.json_text, internal::JsonRoot::kObject,
+                              "event '" + event.event_type + "' json");
+    apply(event.event_type, nlohmann::json::parse(*event.json_text));
+  } else {
+    apply(event.event_type, event.json);
+  }
   pending_.push_back(std::move(event));
 }
 
@@ -14,9 +22,9 @@ void Aggregate::replace_with(const std::vector<RecordedEvent>& stored) {
   version_ = static_cast<std::int64_t>(stored.size());
 }
 
-void Aggregate::mark_saved(std::int64_t new_version) {
+void Aggregate::mark_saved(const std::vector<RecordedEvent>& recorded) {
   pending_.clear();
-  version_ = new_version;
+  if (!recorded.empty()) version_ = recorded.back().version + 1;
 }
 
 }  // namespace meowmx

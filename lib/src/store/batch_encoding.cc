@@ -1,50 +1,46 @@
 #include "store/batch_encoding.h"
 
-#include <algorithm>
-
 #include "meowmx/error.h"
+#include "store/json_text.h"
 
 namespace meowmx::internal {
 
 namespace {
 
-// True when serialized JSON holds the escape \u0000 (not an escaped
-// backslash followed by "u0000": that one has an even run of backslashes).
-bool has_escaped_nul(const std::string& text) {
-  for (auto at = text.find("\\u0000"); at != std::string::npos; at = text.find("\\u0000", at + 1)) {
-    std::size_t backslashes = 0;
-    while (at >= backslashes + 1 && text[at - backslashes - 1] == '\\') ++backslashes;
-    if (backslashes % 2 == 0) return true;
+// The text of the `part` ("json" or "metadata") of `event`, given as `text`
+// or else as `value`, checked for what PostgreSQL's jsonb would refuse or
+// keep differently (see check_json_text()).
+std::string text_for_jsonb(const std::optional<std::string>& text, const nlohmann::json& value,
+                           const NewEvent& event, const char* part, JsonRoot root) {
+  const std::string what = "event '" + event.event_type + "' " + part;
+  if (text) {
+    check_json_text(*text, root, what);
+    return *text;
   }
-  return false;
-}
-
-// Serializes `value`, the `part` ("json" or "metadata") of `event`, refusing
-// what PostgreSQL's jsonb would refuse later: invalid UTF-8, and NUL (\u0000)
-// in a string or key. Messages are built only on refusal: saves are hot.
-std::string dump_for_jsonb(const nlohmann::json& value, const NewEvent& event, const char* part) {
-  std::string text;
+  std::string out;
   try {
-    text = value.dump();
+    out = value.dump();
   } catch (const nlohmann::json::type_error&) {
-    throw InvalidArgument("event '" + event.event_type + "' " + part + " is not valid UTF-8");
+    throw InvalidArgument(what + " is not valid UTF-8");
   }
-  if (has_escaped_nul(text)) {
-    throw InvalidArgument("event '" + event.event_type + "' " + part +
-                          " holds a NUL character (\\u0000), which PostgreSQL's jsonb refuses");
-  }
-  return text;
+  check_dumped_json(out, what);  // check_new_events() saw the root
+  return out;
 }
 
 }  // namespace
 
 EncodedEvent encode_event(const NewEvent& event, std::size_t max_event_bytes) {
-  EncodedEvent encoded{dump_for_jsonb(event.json, event, "json"),
-                       dump_for_jsonb(event.metadata, event, "metadata")};
+  EncodedEvent encoded{text_for_jsonb(event.json_text, event.json, event, "json", JsonRoot::kObject), {}};
+  if (event.metadata_text || !event.metadata.is_null()) {
+    encoded.metadata =
+        text_for_jsonb(event.metadata_text, event.metadata, event, "metadata", JsonRoot::kObjectOrNull);
+    if (is_json_null(encoded.metadata)) encoded.metadata.clear();
+  }
+  // What the caller sent: absent metadata counts nothing.
   const std::size_t bytes = encoded.json.size() + encoded.metadata.size();
   if (bytes > max_event_bytes) {
     throw InvalidArgument("event '" + event.event_type + "' is " + std::to_string(bytes) +
-                          " bytes, over the limit of " + std::to_string(max_event_bytes));
+                          " bytes of json and metadata, over the limit of " + std::to_string(max_event_bytes));
   }
   return encoded;
 }
@@ -63,12 +59,13 @@ std::string batch_parameter(const std::vector<NewEvent>& events,
     const NewEvent& event = events[i];
     if (batch.size() > 1) batch += ',';
     // Event types and ids are checked names and uuids: nothing to escape.
+    // The payloads are checked JSON, so they nest as they are.
     batch += R"({"event_type":")";
     batch += event.event_type;
     batch += R"(","json":)";
     batch += encoded[i].json;
     batch += R"(,"metadata":)";
-    batch += encoded[i].metadata;
+    batch += encoded[i].metadata.empty() ? "null" : encoded[i].metadata;
     batch += R"(,"event_id":)";
     batch += event.event_id ? '"' + *event.event_id + '"' : "null";
     batch += '}';
@@ -97,7 +94,7 @@ std::vector<RecordedEvent> recorded_batch(std::string_view aggregate_type, std::
     event.version = version;
     event.event_type = source.event_type;
     event.json_text = encoded.at(offset).json;
-    if (!source.metadata.is_null()) event.metadata_text = encoded[offset].metadata;
+    event.metadata_text = encoded[offset].metadata;
     event.event_id = source.event_id;
     event.created_at = row[3].c_str();
   }

@@ -15,9 +15,10 @@
 
 namespace meowmx::internal {
 
-// An event's json and metadata serialized for jsonb (metadata "null" when
-// there is none). Throws InvalidArgument for what jsonb would refuse (invalid
-// UTF-8, NUL) and when json + metadata exceed max_event_bytes.
+// An event's json and metadata as the JSON text jsonb receives: the caller's
+// text as given, or its json value serialised (metadata empty when there is
+// none). Throws InvalidArgument for text check_json_text() refuses and when
+// json + metadata exceed max_event_bytes.
 struct EncodedEvent {
   std::string json;
   std::string metadata;

@@ -52,6 +52,21 @@ std::optional<std::string> optional_number(std::optional<std::int64_t> value) {
   return std::to_string(*value);
 }
 
+// A save checked and encoded once, for every attempt.
+struct SaveRequest {
+  std::string_view aggregate_type;
+  std::string_view aggregate_id;
+  const std::vector<NewEvent>& events;
+  ExpectedVersion version;
+  internal::SaveShape shape = {};
+  std::vector<internal::EncodedEvent> encoded = {};
+  std::string batch = {};  // the events as one JSON array, for a batch
+  std::optional<std::string> expected = std::nullopt;
+};
+
+// Where a save runs: a transaction of its own, or the caller's.
+enum class SaveIn { kOwnTransaction, kCallersTransaction };
+
 }  // namespace
 
 struct Client::Impl {
@@ -66,13 +81,73 @@ struct Client::Impl {
   }
   pqxx::connection& connection() { return session.connection(); }
 
-  AggregateIdType aggregate_id_type() {
+  // `open`: the transaction already open on the connection, if any.
+  AggregateIdType aggregate_id_type(pqxx::transaction_base* open = nullptr) {
     if (!id_type) {
-      pqxx::nontransaction tx(connection());
-      id_type = internal::installed_aggregate_id_type(tx);
+      if (open) {
+        id_type = internal::installed_aggregate_id_type(*open);
+      } else {
+        pqxx::nontransaction tx(connection());
+        id_type = internal::installed_aggregate_id_type(tx);
+      }
       if (!id_type) throw Error(internal::kSchemaNotSetUp);
     }
     return *id_type;
+  }
+
+  // Everything a save checks before it asks the server.
+  SaveRequest prepare_save(std::string_view type, std::string_view id, const std::vector<NewEvent>& events,
+                           ExpectedVersion version) {
+    internal::check_name("aggregate type", type);
+    internal::check_new_events(events);
+    SaveRequest request{.aggregate_type = type, .aggregate_id = id, .events = events, .version = version};
+    request.shape = {.batch = events.size() > 1,
+                     .may_create = version.is_any() || version.value() == 0,
+                     .event_ids = std::any_of(events.begin(), events.end(),
+                                              [](const NewEvent& event) { return event.event_id.has_value(); })};
+    // One event, the common case, goes as plain parameters; a batch as one JSON array.
+    request.encoded = internal::encode_events(events, session.options().max_event_bytes);
+    if (request.shape.batch) request.batch = internal::batch_parameter(events, request.encoded);
+    if (!version.is_any()) request.expected = version.to_string();
+    return request;
+  }
+
+  // Runs the save statement in `tx`; returns the recorded events, or nullopt
+  // when it wrote nothing (see explain_empty_save()).
+  std::optional<std::vector<RecordedEvent>> write(pqxx::transaction_base& tx, const SaveRequest& request,
+                                                  SaveIn where) {
+    const std::string statement = internal::save_statement_name(request.shape);
+    const std::string type(request.aggregate_type);
+    const std::string id(request.aggregate_id);
+    pqxx::result result;
+    try {
+      const NewEvent& first = request.events.front();
+      const internal::EncodedEvent& encoded = request.encoded.front();
+      result = request.shape.batch
+                   ? tx.exec_prepared(statement, type, id, optional_param(request.expected), request.batch,
+                                      static_cast<std::int64_t>(request.events.size()))
+                   : tx.exec_prepared(statement, type, id, optional_param(request.expected), first.event_type,
+                                      encoded.json, encoded.metadata.empty() ? nullptr : encoded.metadata.c_str(),
+                                      optional_param(first.event_id));
+    } catch (const pqxx::unique_violation&) {
+      // A concurrent write recorded the same event ids first. In a
+      // transaction of our own, explain_empty_save() tells what happened; the
+      // caller's is aborted now, and only a run of it again can tell.
+      if (where == SaveIn::kOwnTransaction) return std::nullopt;
+      throw VersionConflict("an event id of this save was recorded by a concurrent write meanwhile; the "
+                                "transaction is aborted: roll it back and run it again",
+                            request.version.is_any() ? -1 : request.version.value(), -1);
+    }
+    if (result.empty()) return std::nullopt;
+    internal::logger().debug("saved {} event(s) to {}/{}", result.size(), type, id);
+    if (session.options().notify) {
+      if (where == SaveIn::kOwnTransaction) {
+        wake_subscribers(tx, type, id, result);
+      } else {
+        tx.exec_prepared("meowmx_wake_subscribers_at_commit", type, id);
+      }
+    }
+    return internal::recorded_batch(type, id, request.events, request.encoded, result);
   }
 
   // After a save committed. The events are stored whatever happens here, so a
@@ -80,10 +155,10 @@ struct Client::Impl {
   // the events twice. Workers not woken find the events when they poll.
   // `tx` is the save's: in autocommit, each statement commits on its own.
   // `saved` holds the save's returned rows, the transaction id among them.
-  void wake_subscribers(pqxx::nontransaction& tx, std::string_view type, std::string_view id,
+  void wake_subscribers(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
                         const pqxx::result& saved) noexcept {
     try {
-      tx.exec_prepared("meowmx_wake_subscribers", saved[0][1].c_str(), std::string(type), std::string(id));
+      tx.exec_prepared("meowmx_wake_subscribers", saved[0][1].c_str(), type, id);
     } catch (const std::exception& e) {
       internal::logger().warn("saved, but could not wake the subscribers: {}",
                               internal::redact(internal::one_line(e.what()), session.options().dsn));
@@ -93,10 +168,12 @@ struct Client::Impl {
   // Why a save wrote nothing: an idempotent retry (returns its events), or a
   // conflict (throws). Returns nullopt when the aggregate is free again (an
   // `any` append that lost the race to create the aggregate): save again.
-  std::optional<std::vector<RecordedEvent>> explain_empty_save(
-      std::string_view type, std::string_view id, const std::vector<NewEvent>& events,
-      const ExpectedVersion& version) {
-    pqxx::nontransaction tx(connection());
+  std::optional<std::vector<RecordedEvent>> explain_empty_save(pqxx::transaction_base& tx,
+                                                               const SaveRequest& request) {
+    const std::string_view type = request.aggregate_type;
+    const std::string_view id = request.aggregate_id;
+    const std::vector<NewEvent>& events = request.events;
+    const ExpectedVersion& version = request.version;
     auto ids = nlohmann::json::array();
     for (const auto& event : events) {
       if (event.event_id) ids.push_back(*event.event_id);
@@ -104,17 +181,22 @@ struct Client::Impl {
     if (!ids.empty()) {
       auto recorded = internal::events_from_result(tx.exec_params(kEventsByIdSql, ids.dump()));
       if (!recorded.empty()) {
-        const bool same_write =
-            recorded.size() == events.size() &&
-            std::all_of(recorded.begin(), recorded.end(), [&](const RecordedEvent& e) {
-              return e.aggregate_type == type && e.aggregate_id == id;
-            });
-        if (same_write) return recorded;
-        const auto& first = recorded.front();
-        throw VersionConflict("event id " + first.event_id.value_or("") + " is already recorded as " +
+        const auto elsewhere = std::find_if(recorded.begin(), recorded.end(), [&](const RecordedEvent& e) {
+          return e.aggregate_type != type || e.aggregate_id != id;
+        });
+        if (elsewhere == recorded.end() && recorded.size() == events.size()) return recorded;
+        const RecordedEvent& first = elsewhere == recorded.end() ? recorded.front() : *elsewhere;
+        const std::string where = "event id " + first.event_id.value_or("") + " is already recorded as " +
                                   first.aggregate_type + "/" + first.aggregate_id + " version " +
-                                  std::to_string(first.version) + " by another write",
-                              version.is_any() ? -1 : version.value(), first.version);
+                                  std::to_string(first.version);
+        throw VersionConflict(
+            elsewhere != recorded.end()
+                ? where + " by another write"
+                : "not an identical retry: " + where + ", but only " + std::to_string(recorded.size()) +
+                      " of this batch's " + std::to_string(events.size()) +
+                      " events are recorded under its event ids; retry a batch only as first saved, "
+                      "with an event_id on every event",
+            version.is_any() ? -1 : version.value(), first.version);
       }
     }
     const auto actual = tx.exec_params1(kVersionSql, std::string(type), std::string(id))[0]
@@ -125,6 +207,27 @@ struct Client::Impl {
                               " events already stored, found " + std::to_string(actual),
                           version.value(), actual);
   }
+
+  // Writes the save, through `with_transaction(fn)`, which runs fn in the
+  // transaction a step is to use.
+  template <typename WithTransaction>
+  std::vector<RecordedEvent> save(const SaveRequest& request, SaveIn where, WithTransaction with_transaction) {
+    // An `any` append can lose the race to create a new aggregate once; after
+    // that the row exists and the UPDATE path serialises on its lock.
+    for (int attempt = 0;; ++attempt) {
+      if (auto saved = with_transaction([&](pqxx::transaction_base& tx) { return write(tx, request, where); })) {
+        return *saved;
+      }
+      if (auto recorded =
+              with_transaction([&](pqxx::transaction_base& tx) { return explain_empty_save(tx, request); })) {
+        return *recorded;
+      }
+      if (attempt > 0) {
+        throw Error("save to " + std::string(request.aggregate_type) + "/" + std::string(request.aggregate_id) +
+                    " kept losing races; try again");
+      }
+    }
+  }
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
@@ -133,6 +236,7 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
     session.prepare(internal::save_statement_name(shape), internal::save_statement_sql(shape));
   }
   session.prepare("meowmx_wake_subscribers", internal::kWakeUpSql);
+  session.prepare("meowmx_wake_subscribers_at_commit", internal::kWakeUpAtCommitSql);
   session.prepare("meowmx_load", load_sql(false));
   session.prepare("meowmx_load_reverse", load_sql(true));
   internal::LogPage page{.after_tx_id = "$1::xid8", .after_id = "$2::bigint", .limit = "$3::bigint"};
@@ -158,54 +262,26 @@ AggregateIdType Client::aggregate_id_type() {
 
 std::vector<RecordedEvent> Client::save(std::string_view aggregate_type, std::string_view aggregate_id,
                                         const std::vector<NewEvent>& events, ExpectedVersion version) {
-  internal::check_name("aggregate type", aggregate_type);
-  internal::check_new_events(events);
-  const internal::SaveShape shape{
-      .batch = events.size() > 1,
-      .may_create = version.is_any() || version.value() == 0,
-      .event_ids = std::any_of(events.begin(), events.end(),
-                               [](const NewEvent& event) { return event.event_id.has_value(); })};
-  // One event, the common case, goes as plain parameters; a batch as one JSON array.
-  const std::size_t max_event_bytes = impl_->session.options().max_event_bytes;
-  const std::vector<internal::EncodedEvent> encoded = internal::encode_events(events, max_event_bytes);
-  const std::string batch = shape.batch ? internal::batch_parameter(events, encoded) : std::string();
-  return impl_->guarded("save failed", [&]() -> std::vector<RecordedEvent> {
+  const SaveRequest request = impl_->prepare_save(aggregate_type, aggregate_id, events, version);
+  return impl_->guarded("save failed", [&] {
     internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
-    const auto expected = version.is_any() ? std::optional<std::string>()
-                                           : std::optional<std::string>(version.to_string());
-    const std::string statement = internal::save_statement_name(shape);
-    // An `any` append can lose the race to create a new aggregate once; after
-    // that the row exists and the UPDATE path serialises on its lock.
-    for (int attempt = 0;; ++attempt) {
-      try {
-        pqxx::nontransaction tx(impl_->connection());
-        const NewEvent& first = events.front();
-        const pqxx::result result =
-            shape.batch
-                ? tx.exec_prepared(statement, std::string(aggregate_type), std::string(aggregate_id),
-                                   optional_param(expected), batch, static_cast<std::int64_t>(events.size()))
-                : tx.exec_prepared(statement, std::string(aggregate_type), std::string(aggregate_id),
-                                   optional_param(expected), first.event_type, encoded.front().json,
-                                   first.metadata.is_null() ? nullptr : encoded.front().metadata.c_str(),
-                                   optional_param(first.event_id));
-        if (!result.empty()) {
-          internal::logger().debug("saved {} event(s) to {}/{}", result.size(), aggregate_type, aggregate_id);
-          if (impl_->session.options().notify) {
-            impl_->wake_subscribers(tx, aggregate_type, aggregate_id, result);
-          }
-          return internal::recorded_batch(aggregate_type, aggregate_id, events, encoded, result);
-        }
-      } catch (const pqxx::unique_violation&) {
-        // A concurrent write recorded the same event ids first: explained below.
-      }
-      if (auto recorded = impl_->explain_empty_save(aggregate_type, aggregate_id, events, version)) {
-        return *recorded;
-      }
-      if (attempt > 0) {
-        throw Error("save to " + std::string(aggregate_type) + "/" + std::string(aggregate_id) +
-                    " kept losing races; try again");
-      }
-    }
+    return impl_->save(request, SaveIn::kOwnTransaction, [&](const auto& step) {
+      pqxx::nontransaction tx(impl_->connection());
+      return step(tx);
+    });
+  });
+}
+
+std::vector<RecordedEvent> Client::save(pqxx::transaction_base& tx, std::string_view aggregate_type,
+                                        std::string_view aggregate_id, const std::vector<NewEvent>& events,
+                                        ExpectedVersion version) {
+  const SaveRequest request = impl_->prepare_save(aggregate_type, aggregate_id, events, version);
+  if (&tx.conn() != &impl_->connection()) {
+    throw InvalidArgument("save(tx, ...) needs a transaction on this client's connection (Client::connection())");
+  }
+  return impl_->guarded("save failed", [&] {
+    internal::check_aggregate_id(impl_->aggregate_id_type(&tx), aggregate_id);
+    return impl_->save(request, SaveIn::kCallersTransaction, [&](const auto& step) { return step(tx); });
   });
 }
 
@@ -247,9 +323,13 @@ std::vector<RecordedEvent> Client::read(const ReadOptions& options) {
 
 void Client::save(Aggregate& aggregate) {
   if (aggregate.pending_events().empty()) return;
-  const auto recorded = save(aggregate.type(), aggregate.id(), aggregate.pending_events(),
-                             aggregate.version());
-  aggregate.mark_saved(recorded.empty() ? aggregate.version() : recorded.back().version + 1);
+  aggregate.mark_saved(save(aggregate.type(), aggregate.id(), aggregate.pending_events(), aggregate.version()));
+}
+
+void Client::save(pqxx::transaction_base& tx, Aggregate& aggregate) {
+  if (aggregate.pending_events().empty()) return;
+  aggregate.mark_saved(
+      save(tx, aggregate.type(), aggregate.id(), aggregate.pending_events(), aggregate.version()));
 }
 
 void Client::load(Aggregate& aggregate) {

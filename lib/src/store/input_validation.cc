@@ -17,18 +17,6 @@ bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
 
-// Shows a rejected value in an error without flooding the terminal.
-std::string excerpt(std::string_view value) {
-  constexpr std::size_t kShown = 60;
-  std::string out(value.substr(0, kShown));
-  if (value.size() > kShown) out += "...";
-  // Errors are printed: show control and non-ASCII bytes as '?'.
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
-  }
-  return out;
-}
-
 bool is_canonical_bigint(std::string_view text) {
   std::string_view digits = text;
   if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
@@ -52,6 +40,16 @@ bool is_valid_utf8(std::string_view text) {
 }
 
 }  // namespace
+
+std::string excerpt(std::string_view value, std::size_t shown) {
+  std::string out(value.substr(0, shown));
+  if (value.size() > shown) out += "...";
+  // Errors are printed on one line: show control and non-ASCII bytes as '?'.
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return out;
+}
 
 void check_name(std::string_view what, std::string_view name) {
   bool ok = !name.empty() && name.size() <= kMaxNameLength && (is_letter(name[0]) || name[0] == '_');
@@ -103,6 +101,13 @@ void check_new_events(const std::vector<NewEvent>& events) {
   std::set<std::string_view> event_ids;
   for (const NewEvent& event : events) {
     check_name("event type", event.event_type);
+    if (event.json_text && !(event.json.is_object() && event.json.empty())) {
+      throw InvalidArgument("event '" + event.event_type + "': give the payload as json or as json_text, not both");
+    }
+    if (event.metadata_text && !event.metadata.is_null()) {
+      throw InvalidArgument("event '" + event.event_type +
+                            "': give the metadata as metadata or as metadata_text, not both");
+    }
     if (!event.json.is_object()) {
       throw InvalidArgument("event '" + event.event_type + "': json must be a JSON object, got " +
                             event.json.type_name());

@@ -4,6 +4,7 @@
 #define MEOWMX_SRC_STORE_INPUT_VALIDATION_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,11 +22,16 @@ void check_name(std::string_view what, std::string_view name);
 // leading zeros beyond '-', non-empty text without NUL of at most 1024 bytes.
 void check_aggregate_id(AggregateIdType type, std::string_view id);
 
+// At most `shown` bytes of a rejected value, for an error message of one
+// short line: "..." when cut, control and non-ASCII bytes as '?'.
+std::string excerpt(std::string_view value, std::size_t shown = 60);
+
 // A lowercase canonical UUID.
 bool is_canonical_uuid(std::string_view text);
 
-// A non-empty batch of well-formed events with client event ids unique
-// within the batch. (Sizes are checked where the batch is serialized.)
+// A non-empty batch of well-formed events, each with its payload given one
+// way only, with client event ids unique within the batch. (Payload text and
+// sizes are checked where the batch is encoded.)
 void check_new_events(const std::vector<NewEvent>& events);
 
 }  // namespace meowmx::internal

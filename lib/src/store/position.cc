@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "meowmx/error.h"
+#include "store/input_validation.h"
 
 namespace meowmx {
 
@@ -22,7 +23,7 @@ Position Position::parse(std::string_view text) {
          id.ptr == text.data() + text.size() && position.id >= 0 && colon > 0;
   }
   if (!ok) {
-    throw InvalidArgument("invalid position '" + std::string(text) +
+    throw InvalidArgument("invalid position '" + internal::excerpt(text, 48) +
                           "': expected TX_ID:ID as printed in an event's \"position\", e.g. 0:0");
   }
   return position;

@@ -342,7 +342,7 @@ bool SubscriptionWorker::wait(milliseconds timeout) {
     // Notifications that concern others do not end the wait.
     for (auto left = timeout; !wakeups_->notified && !stop_waker_.woken() && left.count() > 0;
          left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now())) {
-      wait_for_socket(connection.sock(), &stop_waker_, left);
+      wait_for_socket(connection.sock(), {&stop_waker_}, left);
       connection.get_notifs();
     }
   }

@@ -24,6 +24,13 @@ inline constexpr const char* kWakeUpSql =
     " (hashtext($3::meowmx.aggregate_id::text)::bigint & 2147483647)::text || ' ' || $2::text),"
     " set_config('synchronous_commit', 'off', true)";
 
+// The same wake-up for a save in the caller's transaction ($1 aggregate type,
+// $2 aggregate id): PostgreSQL sends it at that commit, never after a
+// rollback, and the caller's synchronous_commit stays as it is.
+inline constexpr const char* kWakeUpAtCommitSql =
+    "SELECT pg_notify('meowmx_events', pg_current_xact_id()::text || ' ' ||"
+    " (hashtext($2::meowmx.aggregate_id::text)::bigint & 2147483647)::text || ' ' || $1::text)";
+
 struct WakeUp {
   std::uint64_t tx_id = 0;
   std::int64_t member_hash = 0;
