@@ -18,7 +18,7 @@ struct NewEvent {
   nlohmann::json metadata = nullptr;                // null, or an object (correlation, causation...)
   // A client-chosen UUID: appending a batch again with the same ids is a
   // no-op that returns what was recorded the first time.
-  std::optional<std::string> event_id;
+  std::optional<std::string> event_id = std::nullopt;
 };
 
 // The payload and metadata come as PostgreSQL returns them, as JSON text,
@@ -36,7 +36,7 @@ struct RecordedEvent {
   // those save() returns. Compare json(), not the text.
   std::string json_text;
   std::string metadata_text;  // empty when no metadata was given
-  std::optional<std::string> event_id;
+  std::optional<std::string> event_id = std::nullopt;
   std::string created_at;     // ISO 8601 in UTC, e.g. 2026-11-23T13:28:28.203311Z
 
   Position position() const { return {tx_id, id}; }
