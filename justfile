@@ -9,7 +9,7 @@ dev_dir := ".meowmx/pg"
 jobs := num_cpus()
 
 # Debian 12 packages the build, the tests and the dev cluster need.
-packages := "g++ cmake make pkg-config libpqxx-dev libpq-dev nlohmann-json3-dev libspdlog-dev libcli11-dev catch2 libzmq3-dev cppzmq-dev libhiredis-dev libmariadb-dev postgresql redis-server mariadb-server"
+packages := "g++ cmake make pkg-config libpqxx-dev libpq-dev nlohmann-json3-dev libspdlog-dev libcli11-dev catch2 libzmq3-dev cppzmq-dev uuid-dev libhiredis-dev libmariadb-dev postgresql redis-server mariadb-server"
 
 # List the recipes
 default:
@@ -29,13 +29,17 @@ deps:
     $sudo apt-get update -qq
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
-# Configure (once; CMake re-runs itself when needed) and build into build_dir (RelWithDebInfo)
-build:
-    [[ -f {{build_dir}}/Makefile ]] || cmake -S . -B {{build_dir}} -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build {{build_dir}} -j{{jobs}}
+# Configure (once; CMake re-runs itself when needed) and build everything into build_dir (RelWithDebInfo)
+build: (build-targets "all")
 
-# Install, build, start the dev cluster, set up, save and load an example order
-demo: deps build
+# Configure as `build` does, and build only the given CMake targets
+[private]
+build-targets +targets:
+    [[ -f {{build_dir}}/Makefile ]] || cmake -S . -B {{build_dir}} -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build {{build_dir}} -j{{jobs}} --target {{targets}}
+
+# Install, build the CLI (only what the demo runs), start the dev cluster, set up, save and load an example order
+demo: deps (build-targets "meowmx_cli")
     #!/usr/bin/env bash
     set -euo pipefail
     meowmx={{build_dir}}/meowmx

@@ -1,12 +1,14 @@
-// A read-model builder: keeps the table `orders` current from the order
-// events of the log, with exactly-once effects.
+// A read-model builder: keeps the table `shop_orders` current from the
+// `shop_order` events of the log, with exactly-once effects. Its own
+// aggregate type and table, so it works beside the demo's `order` events and
+// the other examples' tables.
 //
 //   order_read_model place N    appends OrderCreated (and for every other
 //                               order OrderShipped) for N new orders
 //   order_read_model run        runs the worker until Ctrl-C
 //
 // The DSN comes from $MEOWMX_DSN. Exactly-once: the handler writes the
-// orders row through the subscription's transaction, which also commits the
+// shop_orders row through the subscription's transaction, which also commits the
 // checkpoint, so a crash anywhere leaves both or neither. The `version`
 // column guards against applying an event twice or out of order.
 #include <csignal>
@@ -40,7 +42,7 @@ void place_orders(meowmx::Client& client, int count) {
         {"OrderCreated", {{"customer", "customer-" + std::to_string(i % 7)}, {"total_cents", 100 * (i + 1)}},
          nullptr, std::nullopt}};
     if (i % 2 == 0) events.push_back({"OrderShipped", {{"carrier", "cat-express"}}, nullptr, std::nullopt});
-    client.save("order", id, events, 0);
+    client.save("shop_order", id, events, 0);
   }
   std::cout << "placed " << count << " orders\n";
 }
@@ -50,13 +52,13 @@ void apply(const meowmx::RecordedEvent& event, pqxx::work& tx) {
   if (event.event_type == "OrderCreated") {
     const nlohmann::json order = event.json();
     tx.exec_params(
-        "INSERT INTO orders (id, customer, total_cents, status, version) VALUES ($1, $2, $3, 'created', $4)"
+        "INSERT INTO shop_orders (id, customer, total_cents, status, version) VALUES ($1, $2, $3, 'created', $4)"
         " ON CONFLICT (id) DO NOTHING",
         event.aggregate_id, order.at("customer").get<std::string>(), order.at("total_cents").get<long long>(),
         event.version);
   } else if (event.event_type == "OrderShipped") {
     const auto updated = tx.exec_params(
-        "UPDATE orders SET status = 'shipped', carrier = $2, version = $3 WHERE id = $1 AND version = $3 - 1",
+        "UPDATE shop_orders SET status = 'shipped', carrier = $2, version = $3 WHERE id = $1 AND version = $3 - 1",
         event.aggregate_id, event.json().value("carrier", ""), event.version);
     // A gap would mean a lost event: fail loudly rather than build a wrong model.
     if (updated.affected_rows() != 1) throw std::runtime_error("order " + event.aggregate_id + " out of step");
@@ -66,7 +68,7 @@ void apply(const meowmx::RecordedEvent& event, pqxx::work& tx) {
 
 void run_worker(meowmx::Client& client) {
   pqxx::nontransaction(client.connection()).exec0(
-      "CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, customer text NOT NULL,"
+      "CREATE TABLE IF NOT EXISTS shop_orders (id text PRIMARY KEY, customer text NOT NULL,"
       " total_cents bigint NOT NULL, status text NOT NULL, carrier text, version bigint NOT NULL)");
   // Ctrl-C or SIGTERM asks the worker to finish its batch and return.
   sigset_t signals;
@@ -82,10 +84,10 @@ void run_worker(meowmx::Client& client) {
   }).detach();
 
   meowmx::SubscriptionOptions options;
-  options.categories = {"order"};
+  options.categories = {"shop_order"};
   options.batch_size = 500;
-  std::cout << "building the orders read model; Ctrl-C to stop\n";
-  client.subscribe("orders-read-model", options, meowmx::for_each_event(apply), stop.get_token());
+  std::cout << "building the shop_orders read model; Ctrl-C to stop\n";
+  client.subscribe("shop-orders-read-model", options, meowmx::for_each_event(apply), stop.get_token());
 }
 
 }  // namespace
@@ -93,8 +95,12 @@ void run_worker(meowmx::Client& client) {
 int main(int argc, char** argv) {
   const char* dsn = std::getenv("MEOWMX_DSN");
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (!dsn || (mode != "place" && mode != "run")) {
-    std::cerr << "usage: MEOWMX_DSN=... order_read_model place N | run\n";
+  if (mode != "place" && mode != "run") {
+    std::cerr << "usage: order_read_model place N | run   (with MEOWMX_DSN set)\n";
+    return 2;
+  }
+  if (!dsn || !*dsn) {
+    std::cerr << "order_read_model: set MEOWMX_DSN, e.g. export MEOWMX_DSN=$(build/meowmx dev-db url)\n";
     return 2;
   }
   try {

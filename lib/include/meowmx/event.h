@@ -47,7 +47,7 @@ struct RecordedEvent {
   // serialised json value). Compare json(), not the text.
   std::string json_text;
   std::string metadata_text;  // empty when no metadata was given
-  std::optional<std::string> event_id;
+  std::optional<std::string> event_id = std::nullopt;
   std::string created_at;     // ISO 8601 in UTC, e.g. 2026-11-23T13:28:28.203311Z
 
   Position position() const { return {tx_id, id}; }
