@@ -46,13 +46,22 @@ std::int64_t count(const std::string& dsn, const std::string& sql) {
   return tx.exec1(sql)[0].as<std::int64_t>();
 }
 
-// One short line on stderr, "meowmx: error: ...", holding `expected_part`.
+// meowmx's one short line on stderr, "meowmx: error: ...", holding
+// `expected_part`, last (a failed --exec command's own stderr may come first).
 void check_one_short_error_line(const std::string& err, const std::string& expected_part) {
   INFO("stderr: " << err);
-  CHECK(err.rfind("meowmx: error: ", 0) == 0);
-  CHECK(std::count(err.begin(), err.end(), '\n') == 1);
-  CHECK(err.size() < 240);
-  CHECK(err.find(expected_part) != std::string::npos);
+  REQUIRE_FALSE(err.empty());
+  const auto start = err.rfind('\n', err.size() - 2);
+  const std::string last = err.substr(start == std::string::npos ? 0 : start + 1);
+  CHECK(last.rfind("meowmx: error: ", 0) == 0);
+  CHECK(std::count(last.begin(), last.end(), '\n') == 1);
+  CHECK(last.size() < 240);
+  CHECK(last.find(expected_part) != std::string::npos);
+  std::size_t own_lines = err.rfind("meowmx: ", 0) == 0 ? 1 : 0;
+  for (std::size_t at = err.find("\nmeowmx: "); at != std::string::npos; at = err.find("\nmeowmx: ", at + 1)) {
+    ++own_lines;
+  }
+  CHECK(own_lines == 1);
 }
 
 // Once the process blocks SIGINT and SIGTERM, it handles them (see
