@@ -490,10 +490,21 @@ TEST_CASE("the log sink parks a change it cannot store and delivers the next one
   CHECK(query_value<int>(dsn, "SELECT min(length(change)) FROM meowmx.capture_dead_letters") > 1024);
   CHECK(pub_status(dsn, options.slot).parked_changes == 2);
 
+  // A value the server refuses to store (jsonb has no \u0000): found by
+  // trying the batch's events one at a time, parked, the others stored.
+  sql(dsn, "ALTER TABLE notes ADD COLUMN doc json");
+  sql(dsn, "INSERT INTO notes VALUES ('nul', 'x', '{\"a\": \"\\u0000\"}'); INSERT INTO notes VALUES ('fine', 'y', '{}')");
+  run_once(options, bus, make_log_sink({.dsn = dsn}));
+  CHECK(query_value<int>(dsn, "SELECT count(*) FROM meowmx.events WHERE aggregate_id::text = 'fine'") == 1);
+  CHECK(query_value<int>(dsn, "SELECT count(*) FROM meowmx.events WHERE aggregate_id::text = 'nul'") == 0);
+  CHECK(query_value<std::string>(dsn, "SELECT reason FROM meowmx.capture_dead_letters WHERE key = 'nul'")
+            .find("the server refused it") != std::string::npos);
+  CHECK(pub_status(dsn, options.slot).parked_changes == 3);
+
   sql(dsn, "INSERT INTO notes VALUES (repeat('z', 1100), 'long key again')");
   CHECK_THROWS_WITH(run_once(options, bus, make_log_sink({.dsn = dsn, .on_unstorable = OnUnstorable::kStop})),
                     Catch::Contains("cannot store notes_write") && Catch::Contains("1024"));
-  CHECK(query_value<int>(dsn, "SELECT count(*) FROM meowmx.capture_dead_letters") == 2);
+  CHECK(query_value<int>(dsn, "SELECT count(*) FROM meowmx.capture_dead_letters") == 3);
   pub_drop(dsn, options.slot);
 }
 

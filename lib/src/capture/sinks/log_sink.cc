@@ -7,7 +7,6 @@
 // stops the pub, as configured.
 #include <nlohmann/json.hpp>
 #include <pqxx/nontransaction>
-#include <pqxx/subtransaction>
 #include <pqxx/transaction>
 
 #include "common/json_string.h"
@@ -271,29 +270,14 @@ class LogSink : public Sink {
   void flush() {
     if (batch_.empty()) return;
     pqxx::work& tx = work();
+    std::string refusal;
     const bool appended = session_.guarded("log sink: appending events", [&] {
-      try {
-        pqxx::subtransaction attempt(tx, "meowmx_log_batch");
-        append(attempt, 0, batch_.size());
-        attempt.commit();
-        return true;
-      } catch (const pqxx::data_exception&) {
-        return false;
-      }
+      return try_append(tx, 0, batch_.size(), refusal);
     });
     if (!appended) {
-      std::string refusal;
       for (std::size_t i = 0; i < batch_.size(); ++i) {
         const bool one = session_.guarded("log sink: appending an event", [&] {
-          try {
-            pqxx::subtransaction attempt(tx, "meowmx_log_event");
-            append(attempt, i, i + 1);
-            attempt.commit();
-            return true;
-          } catch (const pqxx::data_exception& e) {
-            refusal = "the server refused it: " + internal::one_line(e.what());
-            return false;
-          }
+          return try_append(tx, i, i + 1, refusal);
         });
         if (!one) park(batch_[i], refusal);
       }
@@ -301,6 +285,21 @@ class LogSink : public Sink {
     recorded_ += batch_.size();
     batch_.clear();
     batch_bytes_ = 0;
+  }
+
+  // Appends batch_[from, to) under a savepoint; false (with the server's
+  // reason) when the server refuses their data, which is then rolled back.
+  bool try_append(pqxx::work& tx, std::size_t from, std::size_t to, std::string& refusal) const {
+    tx.exec0("SAVEPOINT meowmx_log_append");
+    try {
+      append(tx, from, to);
+    } catch (const pqxx::data_exception& e) {
+      refusal = "the server refused it: " + internal::one_line(e.what());
+      tx.exec0("ROLLBACK TO SAVEPOINT meowmx_log_append");
+      return false;
+    }
+    tx.exec0("RELEASE SAVEPOINT meowmx_log_append");
+    return true;
   }
 
   // Runs the append statement for batch_[from, to): its six arrays.
