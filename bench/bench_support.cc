@@ -1,17 +1,13 @@
 #include "bench_support.h"
 
-#include <stdlib.h>  // mkdtemp
-
 #include <cstdio>
 #include <ctime>
 #include <exception>
 #include <limits>
 #include <stdexcept>
-#include <system_error>
 
 namespace meowmx_bench {
 
-namespace fs = std::filesystem;
 
 bool BenchOptions::selected(std::string_view case_name) const {
   return case_name.find(filter) != std::string_view::npos;
@@ -47,40 +43,6 @@ bool exec_bool(PGconn* connection, const std::string& sql) {
 
 void prepare(PGconn* connection, const char* name, const std::string& sql) {
   check(connection, PQprepare(connection, name, sql.c_str(), 0, nullptr), PGRES_COMMAND_OK);
-}
-
-// ---------------------------------------------------------------------------
-// Where the benchmark runs.
-
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "meowmx-bench-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temp dir");
-  path_ = pattern;
-  // As root the server runs as `postgres`, which must traverse this folder.
-  fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                             fs::perms::others_read | fs::perms::others_exec);
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  fs::remove_all(path_, ignored);
-}
-
-namespace {
-
-meowmx::DevClusterOptions throwaway_cluster_options(const fs::path& root) {
-  meowmx::DevClusterOptions options;
-  options.dir = root / "pg";
-  options.stop_on_destroy = true;
-  // Server settings stay at PostgreSQL's defaults: every append pays a
-  // durable commit, as it would in production.
-  return options;
-}
-
-}  // namespace
-
-ThrowawayServer::ThrowawayServer() : cluster_(throwaway_cluster_options(dir_.path())) {
-  cluster_.start();
 }
 
 meowmx::ClientOptions Target::client_options(Notify notify) const {

@@ -8,7 +8,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <random>
 #include <string>
@@ -53,35 +52,8 @@ bool exec_bool(PGconn* connection, const std::string& sql);
 void prepare(PGconn* connection, const char* name, const std::string& sql);
 
 // ---------------------------------------------------------------------------
-// Where the benchmark runs.
-
-// A directory of our own under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// A PostgreSQL started for this run with stock durability (fsync and
-// synchronous commit on, as in production); stopped, and its folder removed,
-// on destruction, also when start() throws half-way.
-class ThrowawayServer {
- public:
-  ThrowawayServer();
-
-  std::string url() const { return cluster_.url(); }
-
- private:
-  TempDir dir_;  // declared first: outlives the cluster
-  meowmx::DevCluster cluster_;
-};
+// Where the benchmark runs: a throwaway server from tests/support/servers
+// (PostgresServer with Durability::kStock), or the database --dsn names.
 
 // Whether a Client's writes wake subscribers (ClientOptions::notify).
 enum class Notify { kOff, kOn };

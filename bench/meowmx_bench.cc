@@ -27,6 +27,7 @@
 #include "bench_support.h"
 #include "meowmx/meowmx.h"
 #include "subscription_cases.h"
+#include "support/servers/postgres_server.h"
 
 namespace meowmx_bench {
 namespace {
@@ -289,11 +290,12 @@ Case load_case(const Target& target, const std::string& aggregate_id, int thread
 
 void run(const BenchOptions& options) {
   // Declared first so the server outlives every connection to it.
-  std::unique_ptr<ThrowawayServer> server;
+  std::unique_ptr<meowmx::testing::PostgresServer> server;
   Target target;
   target.dsn = options.dsn;
   if (target.dsn.empty()) {
-    server = std::make_unique<ThrowawayServer>();
+    server = std::make_unique<meowmx::testing::PostgresServer>(
+        meowmx::testing::PostgresServerOptions{.durability = meowmx::testing::Durability::kStock});
     target.dsn = server->url();
   }
   meowmx::Client setup_client(target.client_options(Notify::kOff));

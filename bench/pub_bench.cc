@@ -34,6 +34,7 @@
 #include <spdlog/spdlog.h>
 
 #include "meowmx/meowmx.h"
+#include "support/servers/postgres_server.h"
 
 extern char** environ;
 
@@ -290,23 +291,12 @@ void bench_log_sink(const std::string& server_dsn) {
 int main() {
   spdlog::set_default_logger(spdlog::stderr_color_mt("pub_bench"));
   spdlog::set_level(spdlog::level::warn);
-  std::string root = (fs::temp_directory_path() / "meowmx-pub-bench-XXXXXX").string();
-  if (!mkdtemp(root.data())) {
-    std::fprintf(stderr, "pub_bench: cannot create a temp dir\n");
-    return 1;
-  }
-  // The server may run as the postgres user, which must reach the data dir.
-  fs::permissions(root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                            fs::perms::others_read | fs::perms::others_exec);
   int exit_code = 0;
   try {
-    meowmx::DevClusterOptions cluster_options;
-    cluster_options.dir = fs::path(root) / "pg";
-    cluster_options.stop_on_destroy = true;
-    cluster_options.settings = {"fsync = off", "synchronous_commit = off", "full_page_writes = off"};
-    meowmx::DevCluster cluster(cluster_options);
-    cluster.start();
-    const std::string dsn = cluster.url();
+    // Durability off on both sides alike: the case is decoding, not commits.
+    const meowmx::testing::PostgresServer server(
+        {.settings = {"synchronous_commit = off"}});
+    const std::string dsn = server.url();
 
     PGconn* connection = PQconnectdb(dsn.c_str());
     if (PQstatus(connection) != CONNECTION_OK) throw meowmx::ConnectionError("bench: cannot connect");
@@ -349,7 +339,5 @@ int main() {
     std::fprintf(stderr, "pub_bench: %s\n", e.what());
     exit_code = 1;
   }
-  std::error_code ignored;
-  fs::remove_all(root, ignored);
   return exit_code;
 }

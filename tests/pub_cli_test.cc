@@ -33,6 +33,7 @@
 #include "support/cli_runner.h"
 #include "support/polling.h"
 #include "support/sql.h"
+#include "support/servers/postgres_server.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
@@ -544,21 +545,9 @@ TEST_CASE("pub refuses bad input with exit code 2 and an unreachable server with
 }
 
 TEST_CASE("wal_level other than logical is a clear error") {
-  namespace fs = std::filesystem;
-  std::string root = (fs::temp_directory_path() / "meowmx-pub-replica-XXXXXX").string();
-  REQUIRE(mkdtemp(root.data()));
-  fs::permissions(root, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
-  {
-    DevClusterOptions options;
-    options.dir = fs::path(root) / "pg";
-    options.stop_on_destroy = true;
-    options.settings = {"wal_level = replica", "fsync = off"};
-    DevCluster replica(options);
-    replica.start();
-    sql(replica.url(), "CREATE TABLE orders (id int PRIMARY KEY)");
-    auto result = meowmx_at(replica.url(), {"pub", "--tables", "orders", "--once"});
-    CHECK(result.exit_code == 1);
-    CHECK_THAT(result.err, Catch::Contains("wal_level is 'replica'") && Catch::Contains("wal_level = logical"));
-  }
-  fs::remove_all(root);
+  testing::PostgresServer replica({.settings = {"wal_level = replica"}});
+  sql(replica.url(), "CREATE TABLE orders (id int PRIMARY KEY)");
+  auto result = meowmx_at(replica.url(), {"pub", "--tables", "orders", "--once"});
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err, Catch::Contains("wal_level is 'replica'") && Catch::Contains("wal_level = logical"));
 }

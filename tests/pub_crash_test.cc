@@ -152,7 +152,10 @@ TEST_CASE("the log sink holds every change exactly once across two server crashe
   sinks.push_back(make_log_sink({.dsn = dsn}));
   testing::RunningPub pub({.source = source, .max_retry_wait = 500ms}, std::move(sinks), bus);
   Writer writer(dsn);
-  const auto events = [&] { return count(dsn, "SELECT count(*) FROM meowmx.events"); };
+  const auto events = [&] {
+    pub.rethrow_if_failed();
+    return count(dsn, "SELECT count(*) FROM meowmx.events");
+  };
   for (int crash = 1; crash <= 2; ++crash) {
     const auto before = events();
     wait_until("events flow into the log", 60s, [&] { return events() > before + 200; });

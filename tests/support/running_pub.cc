@@ -28,4 +28,8 @@ void RunningPub::stop() {
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
+void RunningPub::rethrow_if_failed() const {
+  if (finished_ && error_) std::rethrow_exception(error_);
+}
+
 }  // namespace meowmx::testing

@@ -25,6 +25,9 @@ class RunningPub {
   bool finished() const { return finished_; }
   // Stops the pub, waits for it, and rethrows what run() threw.
   void stop();
+  // Rethrows what run() threw once it has; for the conditions a test awaits,
+  // so a pub that gave up fails the test with its reason.
+  void rethrow_if_failed() const;
 
  private:
   Pub pub_;

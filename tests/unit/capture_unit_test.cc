@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "capture/pipeline.h"
+#include "capture/session_runner.h"
 #include "capture/postgres/identifiers.h"
 #include "capture/postgres/pgoutput.h"
 #include "capture/postgres/values.h"
 #include "capture/watermark.h"
 #include "meowmx/change_capture.h"
 #include "meowmx/error.h"
+#include "support/fake_source.h"
 #include "support/polling.h"
 #include "support/recording_sink.h"
 
@@ -322,4 +324,27 @@ TEST_CASE("a sink's failure reaches the source, and a transaction left half-way 
   CHECK(lines[1] == "orders_write 1");
   CHECK(lines.back() == "abort");
   CHECK(std::count(lines.begin(), lines.end(), "commit") == 0);
+}
+
+TEST_CASE("a session lost mid-transaction is retried: sinks abort it and get it whole from the next session") {
+  testing::FakeSource source(orders_stream(), {{.position = LsnPosition{0x100, 0x128}, .keys = {"1", "2"}},
+                                               {.position = LsnPosition{0x200, 0x228},
+                                                .keys = {"3", "4"},
+                                                .lose_connection_after = 1},
+                                               {.position = LsnPosition{0x300, 0x328}, .keys = {"5"}}});
+  testing::Recording everything;
+  testing::RecordingSink at_least_once(everything);
+  testing::Recording resumed;
+  ResumingSink exactly_once(resumed, LsnPosition{0x100, 0x128});
+  internal::Waker stop;
+  internal::run_sessions(source, {&at_least_once, &exactly_once},
+                         {.first_retry_wait = std::chrono::milliseconds(1)}, stop);
+  CHECK(source.sessions() == 2);
+  CHECK(everything.lines() == std::vector<std::string>{"begin", "orders_write 1", "orders_write 2", "commit",
+                                                       "begin", "orders_write 3", "abort",
+                                                       "begin", "orders_write 3", "orders_write 4", "commit",
+                                                       "begin", "orders_write 5", "commit"});
+  // The sink that keeps its own resume point never saw the first transaction.
+  CHECK(resumed.change_lines() ==
+        std::vector<std::string>{"orders_write 3", "orders_write 3", "orders_write 4", "orders_write 5"});
 }

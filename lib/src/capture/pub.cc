@@ -4,28 +4,21 @@
 
 #include <pqxx/nontransaction>
 
-#include "capture/pipeline.h"
 #include "capture/postgres/catalog.h"
 #include "capture/postgres/identifiers.h"
 #include "capture/postgres/logical_source.h"
 #include "capture/postgres/publication.h"
 #include "capture/postgres/trigger_source.h"
 #include "capture/postgres/triggers.h"
+#include "capture/session_runner.h"
 #include "capture/sinks/signal_sink.h"
-#include "common/backoff.h"
-#include "common/logger.h"
 #include "common/waker.h"
 #include "meowmx/error.h"
 
 namespace meowmx {
 namespace {
 
-using std::chrono::milliseconds;
-
-// A session that streamed this long was healthy: the next failure starts
-// the backoff from the beginning again.
-constexpr auto kHealthySession = std::chrono::seconds(10);
-constexpr milliseconds kFirstRetryWait{100};
+constexpr std::chrono::milliseconds kFirstRetryWait{100};
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -83,26 +76,11 @@ void Pub::add_sink(std::unique_ptr<Sink> sink) {
 void Pub::run() {
   std::vector<Sink*> sinks;
   for (const auto& sink : impl_->sinks) sinks.push_back(sink.get());
-  internal::Backoff backoff(kFirstRetryWait, impl_->options.max_retry_wait);
-  for (;;) {
-    const auto started = std::chrono::steady_clock::now();
-    try {
-      // A pipeline per session: after a failure the sinks are opened again
-      // and say afresh what they have.
-      internal::Pipeline pipeline(sinks, impl_->options.buffer_bytes);
-      impl_->source->run(pipeline, impl_->waker);
-      return;
-    } catch (const internal::RetryLater& e) {
-      internal::logger().warn("{}; trying again", e.what());
-    } catch (const ConnectionError& e) {
-      // Before the first stream, a connection failure is a set-up mistake
-      // (wrong DSN, server down) that the caller should hear about at once.
-      if (!impl_->source->streaming()) throw;
-      internal::logger().warn("{}; reconnecting", e.what());
-    }
-    if (std::chrono::steady_clock::now() - started > kHealthySession) backoff.reset();
-    if (impl_->waker.wait_for(backoff.next())) return;
-  }
+  internal::run_sessions(*impl_->source, sinks,
+                         {.first_retry_wait = kFirstRetryWait,
+                          .max_retry_wait = impl_->options.max_retry_wait,
+                          .buffer_bytes = impl_->options.buffer_bytes},
+                         impl_->waker);
 }
 
 void Pub::stop() { impl_->waker.wake(); }

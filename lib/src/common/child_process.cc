@@ -96,13 +96,15 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildProc
       (!options.input.empty() && pipe2(in_fds, O_CLOEXEC) != 0)) {
     throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
   }
+  if (!options.capture_output && !options.output_file.empty()) {
+    fds[1] = open(options.output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fds[1] < 0) throw Error("cannot open " + options.output_file.string() + ": " + std::strerror(errno));
+  }
   pid_ = fork();
   if (pid_ < 0) throw Error(std::string("cannot fork: ") + std::strerror(errno));
   if (pid_ == 0) exec_child(args, user ? &*user : nullptr, dir.empty() ? nullptr : dir.c_str(), in_fds[0], fds[1]);
-  if (options.capture_output) {
-    close(fds[1]);
-    output_fd_ = fds[0];
-  }
+  if (options.capture_output) output_fd_ = fds[0];
+  if (fds[1] >= 0) close(fds[1]);
   if (!options.input.empty()) {
     close(in_fds[0]);
     input_writer_ = std::thread(feed, in_fds[1], options.input);
@@ -135,6 +137,19 @@ int ChildProcess::wait() {
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
+  pid_ = -1;
+  if (input_writer_.joinable()) input_writer_.join();
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+std::optional<int> ChildProcess::poll() {
+  if (pid_ <= 0) return std::nullopt;
+  int status = 0;
+  pid_t reaped;
+  while ((reaped = waitpid(pid_, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (reaped != pid_) return std::nullopt;
   pid_ = -1;
   if (input_writer_.joinable()) input_writer_.join();
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,8 +18,10 @@ struct ChildProcessOptions {
   // Run as this system user (needs root), e.g. "postgres"; empty: as we are.
   std::string run_as_user;
   std::filesystem::path working_dir;  // empty: inherit
-  // Collect stdout and stderr (merged) for output(); otherwise they are inherited.
+  // Collect stdout and stderr (merged) for output(); otherwise they go to
+  // output_file when one is named, else they are inherited.
   bool capture_output = true;
+  std::filesystem::path output_file;  // appended to, created when missing
   // Written to the program's stdin, which is then closed; empty: stdin is inherited.
   std::string input;
 };
@@ -33,6 +36,10 @@ class ChildProcess {
   // Waits for exit, reading captured output meanwhile. Returns the exit
   // status (128 + signal when killed by a signal).
   int wait();
+  // Does not block: the exit status once the program has exited (it is then
+  // reaped; wait() must not follow), nullopt while it runs. For programs
+  // whose output is not captured.
+  std::optional<int> poll();
   const std::string& output() const noexcept { return output_; }
   pid_t pid() const noexcept { return pid_; }
 

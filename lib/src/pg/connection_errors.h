@@ -20,7 +20,8 @@ inline constexpr const char* kSchemaNotSetUp =
 
 // Call inside a catch block: rethrows the active exception as a meowmx error
 // (InvalidArgument for a DSN libpq cannot parse, ConnectionError for broken
-// connections, Error with kSchemaNotSetUp for a missing meowmx table, Error
+// connections, a commit whose outcome is unknown, and the server's
+// connection and shutdown states (SQLSTATE 08..., 57P..), Error with kSchemaNotSetUp for a missing meowmx table, Error
 // for other database errors; meowmx errors pass through), prefixed with
 // `context` and redacted.
 [[noreturn]] void rethrow_as_meowmx_error(std::string_view context, std::string_view dsn);
