@@ -2,16 +2,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iostream>
 #include <stop_token>
 
 #include "command.h"
 #include "connect.h"
-#include "json_lines.h"
 #include "help.h"
-#include "pub/flag_groups.h"
-#include "pub/progress_sink.h"
+#include "json_lines.h"
 #include "meowmx/change_capture.h"
 #include "meowmx/error.h"
+#include "pub/flag_groups.h"
+#include "pub/progress_sink.h"
+#include "status_text.h"
 #include "stop_signal.h"
 
 namespace meowmx::cli {
@@ -82,47 +84,80 @@ int run_pub(const GlobalOptions& global, const PubArgs& args) {
   return 0;
 }
 
-std::string bytes_text(std::int64_t bytes) {
-  if (bytes < 10 * 1024) return std::to_string(bytes) + " bytes";
-  if (bytes < 10 * 1024 * 1024) return std::to_string(bytes / 1024) + " kB";
-  return std::to_string(bytes / (1024 * 1024)) + " MB";
+// "none", "12 kB of changes", or "12 kB" when whether it holds changes is not known.
+std::string pending_text(const PubStatus& status) {
+  if (status.changes_pending == false) return "none";
+  return format_bytes(status.pending_wal_bytes) + (status.changes_pending == true ? " of changes" : "");
 }
 
-int run_status(const GlobalOptions& global, const SlotArgs& args) {
-  const PubStatus status = pub_status(resolve_dsn(global), args.slot, args.publication);
-  if (args.json) {
-    print_json_line({{"slot", status.slot},
-                     {"plugin", status.plugin},
-                     {"database", status.database},
-                     {"active", status.active},
-                     {"active_pid", status.active_pid ? nlohmann::json(*status.active_pid) : nullptr},
-                     {"wal_status", status.wal_status},
-                     {"confirmed_flush_lsn", status.confirmed_flush_lsn},
-                     {"restart_lsn", status.restart_lsn},
-                     {"current_lsn", status.current_lsn},
-                     {"retained_wal_bytes", status.retained_wal_bytes},
-                     {"pending_wal_bytes", status.pending_wal_bytes},
-                     {"publication", status.publication.empty() ? nullptr : nlohmann::json(status.publication)},
-                     {"tables", status.tables},
-                     {"parked_changes", status.parked_changes}});
-    std::fflush(stdout);
-    return 0;
-  }
+nlohmann::json status_json(const PubStatus& status) {
+  const auto optional = [](const auto& value) { return value ? nlohmann::json(*value) : nlohmann::json(nullptr); };
+  return {{"slot", status.slot},
+          {"plugin", status.plugin},
+          {"database", status.database},
+          {"active", status.active},
+          {"active_pid", optional(status.active_pid)},
+          {"wal_status", status.wal_status},
+          {"confirmed_flush_lsn", status.confirmed_flush_lsn},
+          {"restart_lsn", status.restart_lsn},
+          {"current_lsn", status.current_lsn},
+          {"retained_wal_bytes", status.retained_wal_bytes},
+          {"pending_wal_bytes", status.pending_wal_bytes},
+          {"changes_pending", optional(status.changes_pending)},
+          {"lag_seconds", optional(status.lag_seconds)},
+          {"publication", status.publication.empty() ? nullptr : nlohmann::json(status.publication)},
+          {"tables", status.tables},
+          {"parked_changes", status.parked_changes}};
+}
+
+void print_status_details(const PubStatus& status) {
   std::string tables;
   for (const auto& table : status.tables) tables += (tables.empty() ? "" : ", ") + table;
-  auto row = [](const char* name, const std::string& value) { std::printf("%-20s %s\n", name, value.c_str()); };
-  row("slot", status.slot);
-  row("plugin", status.plugin);
-  row("database", status.database);
-  row("active", status.active ? "yes (pid " + std::to_string(status.active_pid.value_or(0)) + ")" : "no");
-  row("wal status", status.wal_status);
-  row("confirmed position", status.confirmed_flush_lsn);
-  row("restart position", status.restart_lsn);
-  row("current position", status.current_lsn);
-  row("retained WAL", bytes_text(status.retained_wal_bytes) + " (kept for this slot)");
-  row("pending WAL", bytes_text(status.pending_wal_bytes) + " (not yet acknowledged)");
-  row("publication", status.publication.empty() ? "(missing)" : status.publication + " (" + tables + ")");
-  row("parked changes", std::to_string(status.parked_changes) + " (in meowmx.capture_dead_letters)");
+  const std::string active =
+      status.active ? "yes (pid " + std::to_string(status.active_pid.value_or(0)) + ")" : "no";
+  print_aligned({{"slot", status.slot},
+                 {"plugin", status.plugin},
+                 {"database", status.database},
+                 {"active", active},
+                 {"wal status", status.wal_status},
+                 {"confirmed position", status.confirmed_flush_lsn},
+                 {"restart position", status.restart_lsn},
+                 {"current position", status.current_lsn},
+                 {"retained WAL", format_bytes(status.retained_wal_bytes) + " (kept for this slot)"},
+                 {"pending", pending_text(status) + " (after the confirmed position)"},
+                 {"lag", status.lag_seconds ? format_duration(*status.lag_seconds) : "unknown"},
+                 {"publication", status.publication.empty() ? "(missing)" : status.publication + " (" + tables + ")"},
+                 {"parked changes", std::to_string(status.parked_changes) + " (in meowmx.capture_dead_letters)"}});
+}
+
+void print_status_table(const std::vector<PubStatus>& statuses) {
+  if (statuses.empty()) {
+    std::cout << "no replication slots for change capture in this database" << std::endl;
+    return;
+  }
+  std::vector<std::vector<std::string>> table{
+      {"SLOT", "ACTIVE", "CONFIRMED", "RETAINED", "PENDING", "LAG", "PARKED", "PUBLICATION"}};
+  for (const auto& status : statuses) {
+    table.push_back({status.slot, status.active ? "yes" : "no", status.confirmed_flush_lsn,
+                     format_bytes(status.retained_wal_bytes), pending_text(status),
+                     status.lag_seconds ? format_duration(*status.lag_seconds) : "-",
+                     std::to_string(status.parked_changes), status.publication.empty() ? "-" : status.publication});
+  }
+  print_aligned(table);
+}
+
+// One slot in detail with --slot; every slot of the database without.
+int run_status(const GlobalOptions& global, const SlotArgs& args) {
+  const std::string dsn = resolve_dsn(global);
+  const std::vector<PubStatus> statuses =
+      args.slot.empty() ? pub_statuses(dsn) : std::vector<PubStatus>{pub_status(dsn, args.slot, args.publication)};
+  if (args.json) {
+    for (const auto& status : statuses) print_json_line(status_json(status));
+  } else if (args.slot.empty()) {
+    print_status_table(statuses);
+  } else {
+    print_status_details(statuses.front());
+  }
   std::fflush(stdout);
   return 0;
 }
@@ -187,11 +222,15 @@ void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction&
                      "meowmx pub --source postgres-trigger --tables orders --format json"});
   pub->callback([&global, &action, args] { action = [&global, args] { return run_pub(global, *args); }; });
 
-  auto* status = app.add_subcommand("pub-status", "Show a pub's slot: confirmed position and the WAL it retains");
+  auto* status = app.add_subcommand(
+      "pub-status", "Show the change-capture slots: confirmed position, the WAL they retain, what is pending, lag");
   auto status_args = std::make_shared<SlotArgs>();
-  add_slot_options(status, *status_args);
-  status->add_flag("--json", status_args->json, "One JSON object instead of a table");
-  set_examples(status, {"meowmx pub-status", "meowmx pub-status --slot orders_cache --json"});
+  status_args->slot.clear();
+  status->add_option("--slot", status_args->slot, "Show this slot in detail (default: a table of every slot)");
+  status->add_option("--publication", status_args->publication, "Publication (default: named like the slot)");
+  status->add_flag("--json", status_args->json, "One JSON object per slot instead of a table");
+  set_examples(status, {"meowmx pub-status", "meowmx pub-status --slot orders_cache",
+                        "meowmx pub-status --json"});
   status->callback([&global, &action, status_args] {
     action = [&global, status_args] { return run_status(global, *status_args); };
   });

@@ -11,6 +11,7 @@
 #include "meowmx/error.h"
 #include "meowmx/validation.h"
 #include "progress.h"
+#include "status_text.h"
 #include "stop_signal.h"
 #include "whole_number_option.h"
 
@@ -91,40 +92,6 @@ int run_sub(const GlobalOptions& global, SubArgs& args) {
                    },
                    stop_token());
   return 0;
-}
-
-// 4.2s, 45s, 19m52s, 3h04m, 2d03h: as precise as a person reading a lag needs.
-std::string format_duration(double seconds) {
-  char text[32];
-  const auto whole = static_cast<long long>(seconds);
-  if (seconds < 10) {
-    std::snprintf(text, sizeof text, "%.1fs", seconds);
-  } else if (whole < 60) {
-    std::snprintf(text, sizeof text, "%llds", whole);
-  } else if (whole < 3600) {
-    std::snprintf(text, sizeof text, "%lldm%02llds", whole / 60, whole % 60);
-  } else if (whole < 86400) {
-    std::snprintf(text, sizeof text, "%lldh%02lldm", whole / 3600, whole / 60 % 60);
-  } else {
-    std::snprintf(text, sizeof text, "%lldd%02lldh", whole / 86400, whole / 3600 % 24);
-  }
-  return text;
-}
-
-// Prints the rows with columns aligned and no blanks at the end of a line.
-void print_aligned(const std::vector<std::vector<std::string>>& table) {
-  std::vector<std::size_t> widths(table[0].size(), 0);
-  for (const auto& row : table) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : table) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] + 2 - row[i].size(), ' ');
-    }
-    std::cout << line << "\n";
-  }
 }
 
 // "1234", or "~56000" for an estimate beyond the exact count's bound.

@@ -519,6 +519,43 @@ TEST_CASE("pub-status shows the slot's position and retained WAL; pub-drop remov
   CHECK_THAT(missing.err, Catch::Contains("no replication slot named " + slot));
 }
 
+TEST_CASE("pub-status tells changes waiting from WAL that holds none, with their lag, and lists every slot") {
+  const auto dsn = testing::fresh_database();
+  sql(dsn, "CREATE TABLE orders (id int PRIMARY KEY)");
+  const auto first = unique_slot();
+  const auto second = unique_slot();
+  for (const auto& slot : {first, second}) {
+    REQUIRE(meowmx_at(dsn, {"pub", "--tables", "orders", "--slot", slot, "--once"}).exit_code == 0);
+  }
+  sql(dsn, "INSERT INTO orders VALUES (1)");
+  REQUIRE(meowmx_at(dsn, {"pub", "--tables", "orders", "--slot", first, "--once"}).exit_code == 0);
+  // Acknowledged: WAL follows the confirmed position (the end marker of
+  // --once), but no change of the publication waits there.
+  auto caught_up = meowmx_at(dsn, {"pub-status", "--slot", first, "--json"}).json_lines();
+  REQUIRE(caught_up.size() == 1);
+  CHECK(caught_up[0]["changes_pending"] == false);
+  CHECK(caught_up[0]["lag_seconds"] == 0.0);
+  CHECK_THAT(meowmx_at(dsn, {"pub-status", "--slot", first}).out, Catch::Contains("none (after the confirmed"));
+
+  auto behind = meowmx_at(dsn, {"pub-status", "--slot", second, "--json"}).json_lines();
+  REQUIRE(behind.size() == 1);
+  CHECK(behind[0]["changes_pending"] == true);
+  const double lag = behind[0]["lag_seconds"].get<double>();
+  CHECK(lag >= 0.0);
+  CHECK(lag < 60.0);
+
+  // Without --slot: one line per slot of this database, by name.
+  auto every = meowmx_at(dsn, {"pub-status", "--json"}).json_lines();
+  REQUIRE(every.size() == 2);
+  CHECK(every[0]["slot"] == std::min(first, second));
+  CHECK(every[1]["slot"] == std::max(first, second));
+  auto table = meowmx_at(dsn, {"pub-status"});
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::StartsWith("SLOT") && Catch::Contains(first) && Catch::Contains(second) &&
+                            Catch::Contains("of changes"));
+  for (const auto& slot : {first, second}) meowmx_at(dsn, {"pub-drop", "--slot", slot});
+}
+
 TEST_CASE("pub refuses bad input with exit code 2 and an unreachable server with 4") {
   const auto dsn = testing::fresh_database();
   sql(dsn, "CREATE TABLE keyless (a int)");

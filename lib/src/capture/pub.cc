@@ -85,12 +85,11 @@ void Pub::run() {
 
 void Pub::stop() { impl_->waker.wake(); }
 
-PubStatus pub_status(const std::string& dsn, const std::string& slot, const std::string& publication) {
-  internal::check_slot_name(slot);
-  const std::string name = publication_or_slot(publication, slot);
-  internal::check_publication_name(name);
-  internal::Catalog catalog(dsn);
-  PubStatus status = internal::read_status(catalog, slot, name);
+namespace {
+
+PubStatus status_with_parked_changes(internal::Catalog& catalog, const std::string& slot,
+                                     const std::string& publication) {
+  PubStatus status = internal::read_status(catalog, slot, publication);
   const std::string stream = "postgres:" + catalog.database_id() + "/" + slot;
   status.parked_changes = catalog.guarded("counting parked changes", [&] {
     pqxx::nontransaction tx(catalog.connection());
@@ -100,6 +99,25 @@ PubStatus pub_status(const std::string& dsn, const std::string& slot, const std:
         .as<std::int64_t>();
   });
   return status;
+}
+
+}  // namespace
+
+PubStatus pub_status(const std::string& dsn, const std::string& slot, const std::string& publication) {
+  internal::check_slot_name(slot);
+  const std::string name = publication_or_slot(publication, slot);
+  internal::check_publication_name(name);
+  internal::Catalog catalog(dsn);
+  return status_with_parked_changes(catalog, slot, name);
+}
+
+std::vector<PubStatus> pub_statuses(const std::string& dsn) {
+  internal::Catalog catalog(dsn);
+  std::vector<PubStatus> statuses;
+  for (const auto& [slot, publication] : internal::list_slots(catalog)) {
+    statuses.push_back(status_with_parked_changes(catalog, slot, publication));
+  }
+  return statuses;
 }
 
 PubDropResult pub_drop(const std::string& dsn, const std::string& slot, const std::string& publication) {

@@ -118,7 +118,13 @@ struct PubStatus {
   std::string restart_lsn;              // the oldest WAL the slot keeps
   std::string current_lsn;              // the server's WAL insert position
   std::int64_t retained_wal_bytes = 0;  // current_lsn - restart_lsn
-  std::int64_t pending_wal_bytes = 0;   // current_lsn - confirmed_flush_lsn
+  std::int64_t pending_wal_bytes = 0;   // current_lsn - confirmed_flush_lsn, changes or not
+  // Whether changes of the publication wait in that WAL, decoded ahead on an
+  // idle slot; nullopt while a pub streams it or when it retains over 64 MB.
+  std::optional<bool> changes_pending;
+  // Seconds since the first unacknowledged change was committed (0 when none
+  // waits); the server's replay lag while a pub streams it; nullopt: unknown.
+  std::optional<double> lag_seconds;
   std::string publication;              // empty when it does not exist
   std::vector<std::string> tables;      // the publication's tables
   std::int64_t parked_changes = 0;      // in meowmx.capture_dead_letters for this slot's stream
@@ -127,6 +133,10 @@ struct PubStatus {
 // Throws Error when there is no slot of that name. An empty publication means
 // the one named like the slot.
 PubStatus pub_status(const std::string& dsn, const std::string& slot, const std::string& publication = "");
+
+// Every pgoutput slot of the database, by name, each with the publication
+// meowmx made it for (or the one named like it).
+std::vector<PubStatus> pub_statuses(const std::string& dsn);
 
 struct PubDropResult {
   bool slot_dropped = false;

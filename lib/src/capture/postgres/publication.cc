@@ -1,13 +1,17 @@
 #include "capture/postgres/publication.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/binarystring>
 #include <pqxx/nontransaction>
+#include <pqxx/result>
 #include <pqxx/transaction>
 
 #include "capture/postgres/identifiers.h"
@@ -178,6 +182,58 @@ Lsn ensure_slot(Catalog& catalog, const std::string& slot, const std::string& pu
   return confirmed_position();
 }
 
+namespace {
+
+// The most WAL pub-status decodes (from the slot's restart position) to see
+// whether changes of its publication wait after the confirmed one: a bound
+// on its cost, about a second.
+constexpr std::int64_t kPeekBytes = 64 << 20;
+// pgoutput's timestamps count microseconds from 2000-01-01 UTC.
+constexpr std::int64_t kPostgresEpochUnixSeconds = 946684800;
+
+// Whether changes of `publication` wait in the WAL after the slot's confirmed
+// position and, when they do, how long ago the first one was committed.
+// Needs the slot idle and its retained WAL within kPeekBytes.
+void read_pending(pqxx::transaction_base& tx, PubStatus& status) {
+  if (status.pending_wal_bytes == 0) {
+    status.changes_pending = false;
+    status.lag_seconds = 0;
+    return;
+  }
+  if (status.active) {
+    // The server's own measure for a streaming client: how long its last
+    // acknowledgement trails the WAL it was sent; null once it caught up.
+    auto lag = tx.exec_params("SELECT extract(epoch FROM replay_lag)::float8 FROM pg_stat_replication WHERE pid = $1",
+                              status.active_pid.value_or(0));
+    if (!lag.empty() && !lag[0][0].is_null()) status.lag_seconds = lag[0][0].as<double>();
+    return;
+  }
+  if (status.wal_status == "lost" || status.publication.empty() ||
+      status.retained_wal_bytes > kPeekBytes) {
+    return;
+  }
+  // The first message is the Begin of the first transaction with changes of
+  // the publication: 'B', its final LSN, its commit time, its xid.
+  auto first = tx.exec_params(
+      "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, 1, 'proto_version', '1',"
+      " 'publication_names', $2) LIMIT 1",
+      status.slot, quote_identifier(status.publication));
+  status.changes_pending = !first.empty();
+  if (first.empty()) {
+    status.lag_seconds = 0;
+    return;
+  }
+  const pqxx::binarystring begin(first[0][0]);
+  if (begin.size() < 17 || begin[0] != 'B') return;
+  std::int64_t commit_micros = 0;
+  for (std::size_t i = 9; i < 17; ++i) commit_micros = (commit_micros << 8) | begin[i];
+  const double committed = static_cast<double>(kPostgresEpochUnixSeconds) + static_cast<double>(commit_micros) / 1e6;
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  status.lag_seconds = std::max(0.0, now - committed);
+}
+
+}  // namespace
+
 PubStatus read_status(Catalog& catalog, const std::string& slot, const std::string& publication) {
   return catalog.guarded("reading the status of slot " + slot, [&] {
     pqxx::nontransaction tx(catalog.connection());
@@ -207,7 +263,36 @@ PubStatus read_status(Catalog& catalog, const std::string& slot, const std::stri
       status.publication = publication;
       status.tables.assign(publication_row->tables.begin(), publication_row->tables.end());
     }
+    if (status.plugin == "pgoutput") {
+      try {
+        read_pending(tx, status);
+      } catch (const pqxx::sql_error& e) {
+        // A pub took the slot in the meantime: the WAL figures stand alone.
+        logger().debug("slot {}: cannot read ahead: {}", slot, e.what());
+      }
+    }
     return status;
+  });
+}
+
+std::vector<std::pair<std::string, std::string>> list_slots(Catalog& catalog) {
+  return catalog.guarded("listing the replication slots", [&] {
+    pqxx::nontransaction tx(catalog.connection());
+    std::map<std::string, std::string> publication_of;
+    for (const auto& row : tx.exec("SELECT pubname FROM pg_publication ORDER BY pubname")) {
+      const std::string publication = row[0].as<std::string>();
+      const auto publication_row = read_publication(tx, publication);
+      if (!publication_row || !publication_row->meowmx_slots) continue;
+      for (const auto& slot : *publication_row->meowmx_slots) publication_of.emplace(slot, publication);
+    }
+    std::vector<std::pair<std::string, std::string>> slots;
+    for (const auto& row : tx.exec("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'logical'"
+                                   " AND plugin = 'pgoutput' AND database = current_database() ORDER BY slot_name")) {
+      const std::string slot = row[0].as<std::string>();
+      const auto found = publication_of.find(slot);
+      slots.emplace_back(slot, found == publication_of.end() ? slot : found->second);
+    }
+    return slots;
   });
 }
 

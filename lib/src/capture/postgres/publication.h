@@ -9,6 +9,7 @@
 #define MEOWMX_SRC_CAPTURE_POSTGRES_PUBLICATION_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "meowmx/capture/pub.h"
@@ -30,6 +31,10 @@ void ensure_publication(Catalog& catalog, const std::string& publication,
 Lsn ensure_slot(Catalog& catalog, const std::string& slot, const std::string& publication);
 
 PubStatus read_status(Catalog& catalog, const std::string& slot, const std::string& publication);
+
+// Every pgoutput slot of the catalog's database with its publication: the
+// one whose meowmx comment lists it, else the one named like it.
+std::vector<std::pair<std::string, std::string>> list_slots(Catalog& catalog);
 
 PubDropResult drop_slot_and_publication(Catalog& catalog, const std::string& slot,
                                         const std::string& publication);
