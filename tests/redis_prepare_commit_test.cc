@@ -26,11 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-testing::RedisServer& redis_server() {
-  static testing::RedisServer server;
-  return server;
-}
-
 // Namespaces of one test: records and store keys apart from the others'.
 struct Names {
   std::string records;
@@ -43,7 +38,7 @@ Names unique_names() {
   return {"test:pc" + n + ":%Y%m%d", "test:es" + n + ":%Y%m%d"};
 }
 
-PrepareCommitOptions options_for(const Names& names, const std::string& url = redis_server().url()) {
+PrepareCommitOptions options_for(const Names& names, const std::string& url = testing::binary_redis_server().url()) {
   PrepareCommitOptions options;
   options.store.connection.url = url;
   options.store.namespace_pattern = names.store;
@@ -58,7 +53,7 @@ std::string orders_database() {
 }
 
 std::vector<std::string> stored(const Names& names, const std::string& event) {
-  RedisEventStore store({.connection = {.url = redis_server().url()}, .namespace_pattern = names.store});
+  RedisEventStore store({.connection = {.url = testing::binary_redis_server().url()}, .namespace_pattern = names.store});
   std::vector<std::string> pks;
   for (const auto& key : store.replay(event, redis_now() - 1h)) pks.push_back(key.pk);
   std::sort(pks.begin(), pks.end());
@@ -68,7 +63,7 @@ std::vector<std::string> stored(const Names& names, const std::string& event) {
 // Runs redis_writer, which kills itself after `crash_after`; returns its session id.
 std::string run_writer(const std::string& dsn, const Names& names, const std::string& crash_after,
                        const std::vector<std::string>& ids) {
-  std::string command = std::string(MEOWMX_REDIS_WRITER) + " '" + dsn + "' '" + redis_server().url() + "' '" +
+  std::string command = std::string(MEOWMX_REDIS_WRITER) + " '" + dsn + "' '" + testing::binary_redis_server().url() + "' '" +
                         names.records + "' '" + names.store + "' " + crash_after;
   for (const auto& id : ids) command += " " + id;
   FILE* pipe = popen(command.c_str(), "r");
@@ -84,7 +79,7 @@ std::string run_writer(const std::string& dsn, const Names& names, const std::st
 }
 
 testing::CliResult recover_cli(const std::string& dsn, const Names& names, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--dsn",     dsn,         "redis-recover", "--redis-url",        redis_server().url(),
+  std::vector<std::string> args = {"--dsn",     dsn,         "redis-recover", "--redis-url",        testing::binary_redis_server().url(),
                                    "--namespace", names.store, "--records-namespace", names.records};
   args.insert(args.end(), extra.begin(), extra.end());
   return testing::run_cli(args);

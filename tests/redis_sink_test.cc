@@ -27,11 +27,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-testing::RedisServer& redis_server() {
-  static testing::RedisServer server({.appendonly = true, .password = ""});
-  return server;
-}
-
 std::string unique(const std::string& prefix) {
   static std::atomic<int> counter{0};
   return prefix + std::to_string(getpid()) + "_" + std::to_string(++counter);
@@ -45,7 +40,7 @@ struct Target {
 
 long long zcard(const std::string& key) {
   try {
-    internal::RedisConnection redis(redis_server().url(), 2s);
+    internal::RedisConnection redis(testing::binary_redis_server().url(), 2s);
     return redis.command("zcard", {"ZCARD", key}).integer();
   } catch (const ConnectionError&) {
     return -1;  // restarting
@@ -53,7 +48,7 @@ long long zcard(const std::string& key) {
 }
 
 std::vector<std::string> members(const std::string& key) {
-  internal::RedisConnection redis(redis_server().url(), 2s);
+  internal::RedisConnection redis(testing::binary_redis_server().url(), 2s);
   const auto reply = redis.command("zrange", {"ZRANGE", key, "0", "-1"});
   std::vector<std::string> out;
   for (std::size_t i = 0; i < reply.size(); ++i) out.emplace_back(reply.element_text(i));
@@ -75,12 +70,31 @@ void insert_ledger(const std::string& dsn, int transactions, int rows, int first
 std::vector<std::unique_ptr<Sink>> redis_sink_for(const Target& target) {
   std::vector<std::unique_ptr<Sink>> sinks;
   sinks.push_back(make_redis_sink(
-      {.store = {.connection = {.url = redis_server().url(), .timeout = 2s}, .namespace_pattern = target.space}}));
+      {.store = {.connection = {.url = testing::binary_redis_server().url(), .timeout = 2s}, .namespace_pattern = target.space}}));
   return sinks;
 }
 
 PostgresSource source_for(const std::string& dsn, const Target& target) {
   return {.dsn = dsn, .tables = {"ledger"}, .slot = target.slot, .publication = "", .once = false, .status_interval = 200ms};
+}
+
+// A database with a ledger table and the target's slot, from which on changes are captured.
+std::string ledger_with_slot(const Target& target) {
+  const auto dsn = testing::fresh_database({.setup = false, .aggregate_id_type = std::nullopt});
+  testing::sql(dsn, "CREATE TABLE ledger (id bigint PRIMARY KEY, amount int)");
+  auto source = source_for(dsn, target);
+  source.once = true;
+  SignalBus bus;
+  Pub({.source = source}, bus).run();
+  return dsn;
+}
+
+// Waits until `key` holds `rows` members, failing at once if the pub gave up.
+void await_members(const testing::RunningPub& pub, const std::string& key, long long rows, const std::string& what) {
+  testing::wait_until(what, 120s, [&] {
+    pub.rethrow_if_failed();
+    return zcard(key) == rows;
+  });
 }
 
 }  // namespace
@@ -90,7 +104,7 @@ TEST_CASE("pub --sink redis: meepo's example SQL lands as <namespace>:<table>_<a
   testing::sql(dsn, "CREATE TABLE test (id serial PRIMARY KEY, data text)");
   const Target target;
   const std::vector<std::string> pub = {"--dsn", dsn, "pub", "--tables", "test", "--slot", target.slot, "--once",
-                                        "--sink", "redis", "--redis-url", redis_server().url(),
+                                        "--sink", "redis", "--redis-url", testing::binary_redis_server().url(),
                                         "--redis-namespace", target.space};
   REQUIRE(testing::run_cli(pub).exit_code == 0);  // creates the slot
   testing::sql(dsn,
@@ -108,7 +122,7 @@ TEST_CASE("pub --sink redis: meepo's example SQL lands as <namespace>:<table>_<a
   CHECK(members(target.space + ":test_write") == all);
   CHECK(members(target.space + ":test_update") == all);
   CHECK(members(target.space + ":test_delete") == all);
-  internal::RedisConnection redis(redis_server().url(), 2s);
+  internal::RedisConnection redis(testing::binary_redis_server().url(), 2s);
   CHECK(redis.command("ttl", {"TTL", target.space + ":test_write"}).integer() > 0);
   // The scores are the commit times: the delete of 1 came last.
   const auto score = [&](const std::string& key, const std::string& pk) {
@@ -135,7 +149,7 @@ TEST_CASE("pub --sink redis: kill -9 of the pub mid-stream loses nothing", "[red
   testing::sql(dsn, "CREATE TABLE ledger (id bigint PRIMARY KEY, amount int)");
   const Target target;
   const std::vector<std::string> pub = {"--dsn", dsn, "pub", "--tables", "ledger", "--slot", target.slot,
-                                        "--sink", "redis", "--redis-url", redis_server().url(),
+                                        "--sink", "redis", "--redis-url", testing::binary_redis_server().url(),
                                         "--redis-namespace", target.space, "--status-interval", "0.2"};
   auto once = pub;
   once.push_back("--once");
@@ -157,15 +171,8 @@ TEST_CASE("pub --sink redis: kill -9 of the pub mid-stream loses nothing", "[red
 }
 
 TEST_CASE("redis sink: PostgreSQL crashing (immediate restart) under load loses nothing", "[redis]") {
-  const auto dsn = testing::fresh_database({.setup = false, .aggregate_id_type = std::nullopt});
-  testing::sql(dsn, "CREATE TABLE ledger (id bigint PRIMARY KEY, amount int)");
   const Target target;
-  {
-    SignalBus bus;
-    auto source = source_for(dsn, target);
-    source.once = true;
-    Pub({.source = source}, bus).run();  // creates the slot
-  }
+  const auto dsn = ledger_with_slot(target);
   SignalBus bus;
   testing::RunningPub pub({.source = source_for(dsn, target), .max_retry_wait = 500ms}, redis_sink_for(target), bus);
   insert_ledger(dsn, 100, 100, 1);
@@ -179,40 +186,24 @@ TEST_CASE("redis sink: PostgreSQL crashing (immediate restart) under load loses 
   testing::cluster().start();
   REQUIRE(testing::cluster().port() == port);
   insert_ledger(dsn, 50, 100, 10001);
-  testing::wait_until("every row is stored after the crash", 120s, [&] {
-    pub.rethrow_if_failed();
-    return zcard(key) == 15000;
-  });
+  await_members(pub, key, 15000, "every row is stored after the crash");
   pub.stop();
   pub_drop(dsn, target.slot);
 }
 
 TEST_CASE("redis sink: Redis restarted mid-stream, the pub waits and goes on", "[redis]") {
-  const auto dsn = testing::fresh_database({.setup = false, .aggregate_id_type = std::nullopt});
-  testing::sql(dsn, "CREATE TABLE ledger (id bigint PRIMARY KEY, amount int)");
   const Target target;
-  {
-    SignalBus bus;
-    auto source = source_for(dsn, target);
-    source.once = true;
-    Pub({.source = source}, bus).run();
-  }
+  const auto dsn = ledger_with_slot(target);
   SignalBus bus;
   testing::RunningPub pub({.source = source_for(dsn, target), .max_retry_wait = 500ms}, redis_sink_for(target), bus);
   const std::string key = target.space + ":ledger_write";
   insert_ledger(dsn, 50, 100, 1);
-  testing::wait_until("the first rows are stored", 60s, [&] {
-    pub.rethrow_if_failed();
-    return zcard(key) == 5000;
-  });
-  redis_server().kill();
+  await_members(pub, key, 5000, "the first rows are stored");
+  testing::binary_redis_server().kill();
   insert_ledger(dsn, 50, 100, 5001);  // while Redis is down
-  redis_server().start();
+  testing::binary_redis_server().start();
   insert_ledger(dsn, 50, 100, 10001);
-  testing::wait_until("every row is stored after the restart", 120s, [&] {
-    pub.rethrow_if_failed();
-    return zcard(key) == 15000;
-  });
+  await_members(pub, key, 15000, "every row is stored after the restart");
   CHECK_FALSE(pub.finished());
   pub.stop();
   pub_drop(dsn, target.slot);

@@ -19,24 +19,19 @@ using nlohmann::json;
 
 namespace {
 
-testing::RedisServer& redis_server() {
-  static testing::RedisServer server;
-  return server;
-}
-
 // 2026-12-01T00:00:00Z.
 constexpr RedisTime kDay1{std::chrono::sys_days{std::chrono::year{2026} / 12 / 1}};
 
 // A store with its own namespace (tests share the server, never keys).
 RedisEventStore store_at(const std::string& name, RedisClock clock = redis_now,
                          std::chrono::seconds ttl = std::chrono::hours(72)) {
-  return RedisEventStore({.connection = {.url = redis_server().url()},
+  return RedisEventStore({.connection = {.url = testing::binary_redis_server().url()},
                           .namespace_pattern = "test:" + name + ":%Y%m%d",
                           .ttl = ttl,
                           .clock = std::move(clock)});
 }
 
-internal::RedisConnection raw() { return internal::RedisConnection(redis_server().url(), 5s); }
+internal::RedisConnection raw() { return internal::RedisConnection(testing::binary_redis_server().url(), 5s); }
 
 RedisTime at(std::chrono::milliseconds since_day1) { return kDay1 + since_day1; }
 
@@ -154,9 +149,9 @@ TEST_CASE("redis store: any bytes are a primary key, and clear removes one names
 TEST_CASE("redis store: bad options and an unreachable server are clear errors without the password",
           "[redis]") {
   CHECK_THROWS_AS(RedisEventStore({.connection = {.url = "http://x"}}), InvalidArgument);
-  CHECK_THROWS_AS(RedisEventStore({.connection = {.url = redis_server().url()}, .namespace_pattern = "x:%S"}),
+  CHECK_THROWS_AS(RedisEventStore({.connection = {.url = testing::binary_redis_server().url()}, .namespace_pattern = "x:%S"}),
                   InvalidArgument);
-  CHECK_THROWS_AS(RedisEventStore({.connection = {.url = redis_server().url()}, .ttl = 0s}), InvalidArgument);
+  CHECK_THROWS_AS(RedisEventStore({.connection = {.url = testing::binary_redis_server().url()}, .ttl = 0s}), InvalidArgument);
   const std::string url = "redis://me:s3cret-pw@127.0.0.1:" + std::to_string(testing::free_loopback_port());
   try {
     RedisEventStore store({.connection = {.url = url}});
@@ -188,7 +183,7 @@ TEST_CASE("redis store: a password-protected server", "[redis]") {
 }
 
 TEST_CASE("meowmx redis-store: add, replay, query and clear as JSON lines", "[redis][cli]") {
-  const std::vector<std::string> common = {"--redis-url", redis_server().url(), "--namespace", "test:cli:%Y%m%d"};
+  const std::vector<std::string> common = {"--redis-url", testing::binary_redis_server().url(), "--namespace", "test:cli:%Y%m%d"};
   const auto run = [&](std::vector<std::string> args) {
     args.insert(args.end(), common.begin(), common.end());
     return testing::run_cli(args);
@@ -225,7 +220,7 @@ TEST_CASE("meowmx redis-store: add, replay, query and clear as JSON lines", "[re
 
 TEST_CASE("meowmx redis-store: bad input exits 2, no server exits 4, never with the password", "[redis][cli]") {
   auto bad_ts = testing::run_cli({"redis-store", "add", "t_write", "1", "--ts", "yesterday", "--redis-url",
-                                  redis_server().url()});
+                                  testing::binary_redis_server().url()});
   CHECK(bad_ts.exit_code == 2);
   CHECK(bad_ts.err.find("yesterday") != std::string::npos);
   auto bad_url = testing::run_cli({"redis-store", "add", "t_write", "1", "--redis-url", "redis://u:pw-x@h:0"});

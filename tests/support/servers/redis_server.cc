@@ -64,4 +64,9 @@ std::string RedisServer::url() const {
   return "redis://" + auth + "127.0.0.1:" + std::to_string(port_);
 }
 
+RedisServer& binary_redis_server() {
+  static RedisServer server({.appendonly = true, .password = ""});
+  return server;
+}
+
 }  // namespace meowmx::testing

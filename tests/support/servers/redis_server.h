@@ -42,6 +42,10 @@ class RedisServer {
   std::unique_ptr<ServerProcess> process_;
 };
 
+// The binary's own server (append-only, so restarts keep its data), started
+// on first call and stopped when the binary exits; tests keep apart by key names.
+RedisServer& binary_redis_server();
+
 }  // namespace meowmx::testing
 
 #endif  // MEOWMX_TESTS_SUPPORT_SERVERS_REDIS_SERVER_H_
