@@ -1,7 +1,8 @@
 #include "redis/store_commands.h"
 
 #include <optional>
-#include <set>
+#include <algorithm>
+#include <utility>
 
 #include "meowmx/error.h"
 
@@ -11,15 +12,32 @@ std::size_t queue_adds(RedisConnection& redis, const KeySpace& keys, const std::
                        RedisTime time, std::chrono::seconds ttl) {
   const std::string score = format_redis_time(time);
   const std::string seconds = std::to_string(ttl.count());
-  std::set<std::string> touched;
+  // One ZADD per event with all its members (they share the score), in the
+  // order the events first came: a few commands per transaction, not one per change.
+  std::vector<std::pair<std::string_view, RedisArgv>> commands;
   for (const StoreAdd& add : adds) {
-    std::string key = keys.key(add.event, time);
-    redis.append({"ZADD", key, "GT", "CH", score, add.pk});
-    touched.insert(std::move(key));
+    auto command = std::find_if(commands.rbegin(), commands.rend(),
+                                [&](const auto& queued) { return queued.first == add.event; });
+    RedisArgv* argv = nullptr;
+    if (command == commands.rend()) {
+      commands.emplace_back(add.event, RedisArgv{"ZADD", "", "GT", "CH"});
+      argv = &commands.back().second;
+    } else {
+      argv = &command->second;
+    }
+    argv->push_back(score);
+    argv->push_back(add.pk);
+  }
+  std::vector<std::string> touched;
+  touched.reserve(commands.size());
+  for (auto& [event, argv] : commands) {
+    touched.push_back(keys.key(event, time));
+    argv[1] = touched.back();
+    redis.append(argv);
   }
   // The TTL counts from each key's last write.
   for (const std::string& key : touched) redis.append({"EXPIRE", key, seconds});
-  return adds.size() + touched.size();
+  return commands.size() * 2;
 }
 
 RedisReply read_transaction(RedisConnection& redis, std::string_view what, std::size_t queued) {

@@ -20,9 +20,9 @@ struct StoreAdd {
   std::string pk;
 };
 
-// Queues ZADD <key> GT CH <score> <pk> per add (the score only moves
-// forward) and EXPIRE <key> <ttl> per key touched, all at `time`; returns
-// how many commands it queued.
+// Queues ZADD <key> GT CH <score> <pk>... per event, with the members of
+// its adds (the scores only move forward), and EXPIRE <key> <ttl> per key,
+// all at `time`; returns how many commands it queued.
 std::size_t queue_adds(RedisConnection& redis, const KeySpace& keys, const std::vector<StoreAdd>& adds,
                        RedisTime time, std::chrono::seconds ttl);
 
