@@ -78,6 +78,16 @@ PostgresSource source_for(const std::string& dsn, const Target& target) {
   return {.dsn = dsn, .tables = {"ledger"}, .slot = target.slot, .publication = "", .once = false, .status_interval = 200ms};
 }
 
+// The position stored for the target's stream (its field ends with the slot's name).
+std::optional<std::string> resume_point(const Target& target) {
+  internal::RedisConnection redis(testing::binary_redis_server().url(), 2s);
+  const auto positions = redis.command("hgetall", {"HGETALL", "meowmx:positions"});
+  for (std::size_t i = 0; i + 1 < positions.size(); i += 2) {
+    if (positions.element_text(i).ends_with("/" + target.slot)) return std::string(positions.element_text(i + 1));
+  }
+  return std::nullopt;
+}
+
 // A database with a ledger table and the target's slot, from which on changes are captured.
 std::string ledger_with_slot(const Target& target) {
   const auto dsn = testing::fresh_database({.setup = false, .aggregate_id_type = std::nullopt});
@@ -132,15 +142,9 @@ TEST_CASE("pub --sink redis: meepo's example SQL lands as <namespace>:<table>_<a
   CHECK(score(target.space + ":test_write", "1") <= score(target.space + ":test_write", "2"));
   CHECK(redis_now() - score(target.space + ":test_delete", "1") < 10min);
   // The resume point, in the stream's field of meowmx:positions.
-  const auto positions = redis.command("hgetall", {"HGETALL", "meowmx:positions"});
-  bool found = false;
-  for (std::size_t i = 0; i + 1 < positions.size(); i += 2) {
-    if (positions.element_text(i).ends_with("/" + target.slot)) {
-      found = true;
-      CHECK_NOTHROW(parse_transaction_position(positions.element_text(i + 1)));
-    }
-  }
-  CHECK(found);
+  const auto position = resume_point(target);
+  REQUIRE(position);
+  CHECK_NOTHROW(parse_transaction_position(*position));
   testing::run_cli({"--dsn", dsn, "pub-drop", "--slot", target.slot});
 }
 
@@ -188,6 +192,23 @@ TEST_CASE("redis sink: PostgreSQL crashing (immediate restart) under load loses 
   insert_ledger(dsn, 50, 100, 10001);
   await_members(pub, key, 15000, "every row is stored after the crash");
   pub.stop();
+  pub_drop(dsn, target.slot);
+}
+
+TEST_CASE("redis sink: a 25,000-row transaction goes in pieces, its resume point with the last", "[redis]") {
+  const Target target;
+  const auto dsn = ledger_with_slot(target);
+  insert_ledger(dsn, 1, 25000, 1);
+  auto source = source_for(dsn, target);
+  source.once = true;
+  SignalBus bus;
+  Pub pub({.source = source}, bus);
+  for (auto& sink : redis_sink_for(target)) pub.add_sink(std::move(sink));
+  pub.run();
+  CHECK(zcard(target.space + ":ledger_write") == 25000);
+  const auto position = resume_point(target);
+  REQUIRE(position);
+  CHECK(std::get<LsnPosition>(parse_transaction_position(*position)).end_lsn > 0);
   pub_drop(dsn, target.slot);
 }
 

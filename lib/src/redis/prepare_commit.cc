@@ -45,6 +45,11 @@ std::string new_session_id() {
 
 }  // namespace
 
+std::string WriterTransaction::committed_but_unpublished(const std::exception& e) const {
+  return "prepare-commit: session " + session_.id + " is committed in PostgreSQL but not published (redis-recover "
+         "will publish it): " + e.what();
+}
+
 WriterTransaction::WriterTransaction(PrepareCommit& records, pqxx::connection& connection)
     : records_(records), work_(std::make_unique<pqxx::work>(connection)) {
   session_.id = new_session_id();
@@ -99,7 +104,13 @@ void WriterTransaction::commit() {
   done_ = true;
   step(CommitStep::kDatabaseCommitted);
   if (session_.changes.empty()) return;
-  redis_step("publishing", [&] { records.publish(session_, options.store.clock(), "committed"); });
+  try {
+    redis_step("publishing", [&] { records.publish(session_, options.store.clock(), "committed"); });
+  } catch (const ConnectionError& e) {
+    throw ConnectionError(committed_but_unpublished(e));
+  } catch (const Error& e) {
+    throw Error(committed_but_unpublished(e));
+  }
   step(CommitStep::kPublished);
 }
 

@@ -27,6 +27,7 @@
 #define MEOWMX_REDIS_PREPARE_COMMIT_H_
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -122,6 +123,9 @@ class WriterTransaction {
   void rollback();
 
  private:
+  // The message of a strict publish that failed after the database commit.
+  std::string committed_but_unpublished(const std::exception& e) const;
+
   PrepareCommit& records_;
   std::unique_ptr<pqxx::work> work_;
   PreparedSession session_;  // what is touched, and once prepared its xid and time
