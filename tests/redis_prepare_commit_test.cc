@@ -222,3 +222,34 @@ TEST_CASE("prepare-commit: lenient mode commits while Redis is down, strict mode
   }
   CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 1);
 }
+
+TEST_CASE("prepare-commit: strict mode says when Redis fails after the database commit; recovery publishes",
+          "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  testing::RedisServer own({.appendonly = true, .password = ""});
+  auto options = options_for(names, own.url());
+  options.strict = true;
+  options.on_step = [&](CommitStep step) {
+    if (step == CommitStep::kDatabaseCommitted) own.stop();
+  };
+  PrepareCommit records(options);
+  pqxx::connection connection(dsn);
+  WriterTransaction tx(records, connection);
+  tx.work().exec0("INSERT INTO orders VALUES (31)");
+  tx.touched("orders", ChangeAction::kWrite, "31");
+  try {
+    tx.commit();
+    FAIL("published without Redis");
+  } catch (const ConnectionError& e) {
+    CHECK(std::string(e.what()).find("committed in PostgreSQL but not published") != std::string::npos);
+  }
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 1);
+  own.start();  // the prepare survived in the append-only file
+  options.on_step = nullptr;
+  const auto report = recover({.records = options, .dsn = dsn});
+  REQUIRE(report.size() == 1);
+  CHECK(report[0].action == "replayed");
+  RedisEventStore store({.connection = {.url = own.url()}, .namespace_pattern = names.store});
+  CHECK(store.query("orders_write", "31", redis_now() - 1h));
+}
