@@ -3,6 +3,7 @@
 #ifndef MEOWMX_CLI_REDIS_OPTIONS_H_
 #define MEOWMX_CLI_REDIS_OPTIONS_H_
 
+#include <cstdint>
 #include <string>
 
 #include <CLI/CLI.hpp>

@@ -1,7 +1,6 @@
 // meowmx redis-store add|replay|query|clear: the Redis event store from the
 // command line, one JSON line per answer.
 #include <memory>
-#include <optional>
 
 #include "command.h"
 #include "help.h"

@@ -49,7 +49,6 @@ long long RedisReply::element_integer(std::size_t i) const { return integer_of(e
 
 std::size_t RedisReply::size() const { return reply_->type == REDIS_REPLY_ARRAY ? reply_->elements : 0; }
 std::string_view RedisReply::element_text(std::size_t i) const { return text_of(element(i)); }
-bool RedisReply::element_is_nil(std::size_t i) const { return element(i).type == REDIS_REPLY_NIL; }
 const redisReply& RedisReply::element(std::size_t i) const { return *reply_->element[i]; }
 
 void RedisConnection::Free::operator()(redisContext* context) const { redisFree(context); }

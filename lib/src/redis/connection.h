@@ -35,7 +35,6 @@ class RedisReply {
   // this reply: they live as long as it does.
   std::size_t size() const;
   std::string_view element_text(std::size_t i) const;
-  bool element_is_nil(std::size_t i) const;
   // An integer element's value; Error for any other kind.
   long long element_integer(std::size_t i) const;
   // The i-th element of a multi-bulk reply of replies (EXEC's), not owned.
