@@ -28,6 +28,9 @@ void add_dev_db_command(CLI::App& app, CommandAction& action);
 void add_subscription_commands(CLI::App& app, const GlobalOptions& global, CommandAction& action);
 // Change capture: pub, pub-status, pub-drop.
 void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction& action);
+// The Redis event store: redis-store add|replay|query|clear, and redis-recover.
+void add_redis_store_command(CLI::App& app, CommandAction& action);
+void add_redis_recover_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
 
 }  // namespace meowmx::cli
 

@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
   add_subscription_commands(app, global, action);
   add_dev_db_command(app, action);
   add_pub_commands(app, global, action);
+  add_redis_store_command(app, action);
+  add_redis_recover_command(app, global, action);
   add_common_help(app);
 
   try {

@@ -14,6 +14,7 @@ std::vector<std::unique_ptr<SinkFlags>> sink_flag_groups() {
   groups.push_back(print_sink_flags());
   groups.push_back(zmq_sink_flags());
   groups.push_back(log_sink_flags());
+  groups.push_back(redis_sink_flags());
   return groups;
 }
 

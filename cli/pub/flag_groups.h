@@ -58,6 +58,7 @@ std::unique_ptr<SourceFlags> postgres_trigger_source_flags();
 std::unique_ptr<SinkFlags> print_sink_flags();
 std::unique_ptr<SinkFlags> zmq_sink_flags();
 std::unique_ptr<SinkFlags> log_sink_flags();
+std::unique_ptr<SinkFlags> redis_sink_flags();
 
 }  // namespace meowmx::cli
 

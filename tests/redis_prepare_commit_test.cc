@@ -1,0 +1,255 @@
+// Prepare-commit on a real PostgreSQL and a throwaway redis-server: the
+// happy path, rollbacks, writers killed (SIGKILL at the exact step) before
+// and after their database commit, `meowmx redis-recover`, and the strict
+// and lenient modes with Redis down.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include <pqxx/pqxx>
+
+#include "meowmx/error.h"
+#include "meowmx/redis_store.h"
+#include "support/cli_runner.h"
+#include "support/polling.h"
+#include "support/servers/redis_server.h"
+#include "support/sql.h"
+#include "support/test_cluster.h"
+
+using namespace meowmx;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// Namespaces of one test: records and store keys apart from the others'.
+struct Names {
+  std::string records;
+  std::string store;
+};
+
+Names unique_names() {
+  static std::atomic<int> counter{0};
+  const std::string n = std::to_string(++counter);
+  return {"test:pc" + n + ":%Y%m%d", "test:es" + n + ":%Y%m%d"};
+}
+
+PrepareCommitOptions options_for(const Names& names, const std::string& url = testing::binary_redis_server().url()) {
+  PrepareCommitOptions options;
+  options.store.connection.url = url;
+  options.store.namespace_pattern = names.store;
+  options.namespace_pattern = names.records;
+  return options;
+}
+
+std::string orders_database() {
+  const auto dsn = testing::fresh_database({.setup = false, .aggregate_id_type = std::nullopt});
+  testing::sql(dsn, "CREATE TABLE orders (id bigint PRIMARY KEY)");
+  return dsn;
+}
+
+std::vector<std::string> stored(const Names& names, const std::string& event) {
+  RedisEventStore store({.connection = {.url = testing::binary_redis_server().url()}, .namespace_pattern = names.store});
+  std::vector<std::string> pks;
+  for (const auto& key : store.replay(event, redis_now() - 1h)) pks.push_back(key.pk);
+  std::sort(pks.begin(), pks.end());
+  return pks;
+}
+
+// Runs redis_writer, which kills itself after `crash_after`; returns its session id.
+std::string run_writer(const std::string& dsn, const Names& names, const std::string& crash_after,
+                       const std::vector<std::string>& ids) {
+  std::string command = std::string(MEOWMX_REDIS_WRITER) + " '" + dsn + "' '" + testing::binary_redis_server().url() + "' '" +
+                        names.records + "' '" + names.store + "' " + crash_after;
+  for (const auto& id : ids) command += " " + id;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  char line[128] = {};
+  const bool got = std::fgets(line, sizeof line, pipe) != nullptr;
+  const int status = pclose(pipe);
+  REQUIRE(got);
+  if (crash_after != "none") CHECK((WIFSIGNALED(status) || WEXITSTATUS(status) == 128 + SIGKILL));
+  std::string id(line);
+  if (!id.empty() && id.back() == '\n') id.pop_back();
+  return id;
+}
+
+testing::CliResult recover_cli(const std::string& dsn, const Names& names, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--dsn",     dsn,         "redis-recover", "--redis-url",        testing::binary_redis_server().url(),
+                                   "--namespace", names.store, "--records-namespace", names.records};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return testing::run_cli(args);
+}
+
+}  // namespace
+
+TEST_CASE("prepare-commit: a commit publishes its changes and marks the session committed", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  SignalBus bus;
+  std::vector<std::string> signalled;
+  bus.signal("orders_write").connect([&](const json& pk) { signalled.push_back(pk.get<std::string>()); });
+  auto options = options_for(names);
+  options.signals = &bus;
+  PrepareCommit records(options);
+  pqxx::connection connection(dsn);
+  std::string id;
+  {
+    WriterTransaction tx(records, connection);
+    id = tx.session_id();
+    tx.work().exec0("INSERT INTO orders VALUES (1), (2)");
+    tx.touched("orders", ChangeAction::kWrite, "1");
+    tx.touched("orders", ChangeAction::kWrite, "2");
+    tx.commit();
+  }
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 2);
+  CHECK(stored(names, "orders_write") == std::vector<std::string>{"1", "2"});
+  CHECK(signalled == std::vector<std::string>{"1", "2"});
+  const auto session = records.session(id);
+  REQUIRE(session);
+  CHECK(session->state == "committed");
+  CHECK_FALSE(session->xid.empty());
+  CHECK(session->changes == std::vector<PreparedSession::Change>{{"orders_write", "1"}, {"orders_write", "2"}});
+  CHECK(records.prepared().empty());
+  // Never prepared is not committed.
+  CHECK_FALSE(records.session("no-such-session"));
+}
+
+TEST_CASE("prepare-commit: a rolled-back transaction never reaches the store", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  PrepareCommit records(options_for(names));
+  pqxx::connection connection(dsn);
+  {
+    WriterTransaction tx(records, connection);
+    tx.work().exec0("INSERT INTO orders VALUES (5)");
+    tx.touched("orders", ChangeAction::kWrite, "5");
+    tx.rollback();
+  }
+  {
+    WriterTransaction tx(records, connection);  // dropped without commit: rolled back
+    tx.work().exec0("INSERT INTO orders VALUES (6)");
+    tx.touched("orders", ChangeAction::kWrite, "6");
+  }
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 0);
+  CHECK(stored(names, "orders_write").empty());
+  CHECK(records.prepared().empty());
+  auto recovered = recover_cli(dsn, names);
+  REQUIRE(recovered.exit_code == 0);
+  CHECK(recovered.out.empty());
+}
+
+TEST_CASE("prepare-commit: a writer killed between its commit and its publish is replayed by redis-recover",
+          "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  const auto id = run_writer(dsn, names, "db_committed", {"7", "8"});
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 2);
+  CHECK(stored(names, "orders_write").empty());
+  PrepareCommit records(options_for(names));
+  CHECK(records.prepared() == std::vector<std::string>{id});
+
+  auto dry = recover_cli(dsn, names, {"--dry-run"});
+  REQUIRE(dry.exit_code == 0);
+  REQUIRE(dry.json_lines().size() == 1);
+  CHECK(dry.json_lines()[0]["action"] == "would replay");
+  CHECK(stored(names, "orders_write").empty());
+
+  auto recovered = recover_cli(dsn, names);
+  REQUIRE(recovered.exit_code == 0);
+  const auto lines = recovered.json_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["session"] == id);
+  CHECK(lines[0]["status"] == "committed");
+  CHECK(lines[0]["action"] == "replayed");
+  CHECK(lines[0]["changes"] == 2);
+  CHECK(stored(names, "orders_write") == std::vector<std::string>{"7", "8"});
+  CHECK(records.session(id)->state == "recovered");
+  CHECK(recover_cli(dsn, names).out.empty());  // settled once
+}
+
+TEST_CASE("prepare-commit: a writer killed before its commit is dropped by recovery", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  const auto id = run_writer(dsn, names, "prepared", {"9"});
+  auto options = options_for(names);
+  RecoveryOptions recovery{.records = options, .dsn = dsn};
+  // The server notices the dead client's connection at once, or a moment later.
+  std::vector<RecoveredSession> report;
+  testing::wait_until("the killed writer's transaction is over", 20s, [&] {
+    report = recover(recovery);
+    return !report.empty() && report[0].status != "in progress";
+  });
+  REQUIRE(report.size() == 1);
+  CHECK(report[0].id == id);
+  CHECK(report[0].status == "aborted");
+  CHECK(report[0].action == "dropped");
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 0);
+  CHECK(stored(names, "orders_write").empty());
+  CHECK(PrepareCommit(options).session(id)->state == "dropped");
+}
+
+TEST_CASE("prepare-commit: lenient mode commits while Redis is down, strict mode refuses", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  const std::string down = "redis://:pw-z@127.0.0.1:" + std::to_string(testing::free_loopback_port());
+  pqxx::connection connection(dsn);
+  {
+    PrepareCommit lenient(options_for(names, down));
+    WriterTransaction tx(lenient, connection);
+    tx.work().exec0("INSERT INTO orders VALUES (21)");
+    tx.touched("orders", ChangeAction::kWrite, "21");
+    CHECK_NOTHROW(tx.commit());
+  }
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 1);
+  {
+    auto options = options_for(names, down);
+    options.strict = true;
+    PrepareCommit strict(options);
+    WriterTransaction tx(strict, connection);
+    tx.work().exec0("INSERT INTO orders VALUES (22)");
+    tx.touched("orders", ChangeAction::kWrite, "22");
+    try {
+      tx.commit();
+      FAIL("strict mode committed without Redis");
+    } catch (const ConnectionError& e) {
+      CHECK(std::string(e.what()).find("pw-z") == std::string::npos);
+    }
+  }
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 1);
+}
+
+TEST_CASE("prepare-commit: strict mode says when Redis fails after the database commit; recovery publishes",
+          "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  testing::RedisServer own({.appendonly = true, .password = ""});
+  auto options = options_for(names, own.url());
+  options.strict = true;
+  options.on_step = [&](CommitStep step) {
+    if (step == CommitStep::kDatabaseCommitted) own.stop();
+  };
+  PrepareCommit records(options);
+  pqxx::connection connection(dsn);
+  WriterTransaction tx(records, connection);
+  tx.work().exec0("INSERT INTO orders VALUES (31)");
+  tx.touched("orders", ChangeAction::kWrite, "31");
+  try {
+    tx.commit();
+    FAIL("published without Redis");
+  } catch (const ConnectionError& e) {
+    CHECK(std::string(e.what()).find("committed in PostgreSQL but not published") != std::string::npos);
+  }
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 1);
+  own.start();  // the prepare survived in the append-only file
+  options.on_step = nullptr;
+  const auto report = recover({.records = options, .dsn = dsn});
+  REQUIRE(report.size() == 1);
+  CHECK(report[0].action == "replayed");
+  RedisEventStore store({.connection = {.url = own.url()}, .namespace_pattern = names.store});
+  CHECK(store.query("orders_write", "31", redis_now() - 1h));
+}
