@@ -37,6 +37,17 @@ std::string input_name(const SourceOptions& source) {
   return std::string(source_name(source));
 }
 
+// The change's place, with its transaction's id also for logical decoding:
+// {"lsn": ..., "index": ..., "xid": ...}. A reader of the source needs it,
+// since a commit can be decoded an instant before new snapshots see it.
+std::string position_of(const Transaction& transaction, const ChangeEvent& change) {
+  std::string position = change_position_json(transaction.position, change.index);
+  if (std::holds_alternative<LsnPosition>(transaction.position)) {
+    position.insert(position.size() - 1, R"(,"xid":)" + std::to_string(transaction.xid));
+  }
+  return position;
+}
+
 class ReplicatorSink : public Sink {
  public:
   void attach(Dispatch& dispatch) { dispatch_ = &dispatch; }
@@ -70,7 +81,7 @@ class ReplicatorSink : public Sink {
     }
     const std::string event = change.name();
     if (!dispatch_->wants(event)) return;
-    dispatch_->route(event, pk_text(change), change_position_json(transaction.position, change.index), token_);
+    dispatch_->route(event, pk_text(change), position_of(transaction, change), token_);
   }
 
   bool commit(const Transaction& transaction) override {
