@@ -102,7 +102,10 @@ void print_status(const ReplicatorStatus& status) {
                      {"parked", worker.parked},
                      {"folded", worker.folded}});
   }
-  print_json_line({{"acknowledged", status.acknowledged.empty() ? nullptr : nlohmann::json(status.acknowledged)}});
+  // A capture position is JSON of its own; a subscription checkpoint is "tx_id:id".
+  nlohmann::json acknowledged = nlohmann::json::parse(status.acknowledged, nullptr, false);
+  if (acknowledged.is_discarded()) acknowledged = status.acknowledged.empty() ? nlohmann::json() : nlohmann::json(status.acknowledged);
+  print_json_line({{"acknowledged", acknowledged}});
   std::fflush(stdout);
 }
 

@@ -55,6 +55,12 @@ std::size_t token_total(const PkEntry& entry) {
   return total;
 }
 
+bool push_one(TopicWorkers& workers, PkEntry change, Token token) {
+  std::vector<TopicWorkers::Change> changes;
+  changes.push_back({std::move(change), token});
+  return workers.push(changes);
+}
+
 std::filesystem::path temp_file(const std::string& stem) {
   return std::filesystem::temp_directory_path() / (stem + "_" + std::to_string(getpid()) + ".jsonl");
 }
@@ -237,8 +243,7 @@ TEST_CASE("workers retry failing pks with backoff, park them after the last atte
   workers.start(services);
   for (int i = 0; i < 100; ++i) {
     completion.add(1);
-    auto change = change_of(std::to_string(i));
-    REQUIRE(workers.push(std::move(change), 1));
+    REQUIRE(push_one(workers, change_of(std::to_string(i)), 1));
   }
   completion.seal(1);
   workers.finish();
@@ -288,9 +293,9 @@ TEST_CASE("a throwing action or one with a wrong answer fails the whole batch") 
   const auto parking = make_file_parking(parked_path, "unit");
   WorkerServices services{.completion = completion, .parking = *parking, .fail = [](std::exception_ptr) {}};
   workers.start(services);
-  REQUIRE(workers.push(change_of("a"), 0));
+  REQUIRE(push_one(workers, change_of("a"), 0));
   testing::wait_until("the first batch is parked", 10s, [&] { return workers.status()[0].parked == 1; });
-  REQUIRE(workers.push(change_of("b"), 0));
+  REQUIRE(push_one(workers, change_of("b"), 0));
   workers.finish();
   CHECK(workers.status()[0].parked == 2);
   std::ifstream file(parked_path);

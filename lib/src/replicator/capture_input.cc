@@ -85,6 +85,7 @@ class ReplicatorSink : public Sink {
   }
 
   bool commit(const Transaction& transaction) override {
+    dispatch_->flush();
     {
       std::lock_guard lock(mutex_);
       pending_[transaction.sequence] = {to_json_text(transaction.position), false};
@@ -99,7 +100,10 @@ class ReplicatorSink : public Sink {
     return done_already;
   }
 
-  void abort() override { dispatch_->completion().abandon(token_); }
+  void abort() override {
+    dispatch_->flush();
+    dispatch_->completion().abandon(token_);
+  }
 
   void done(Token token) {
     const std::uint64_t sequence = token & ((Token{1} << kSessionShift) - 1);

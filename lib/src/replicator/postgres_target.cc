@@ -35,11 +35,25 @@ ORDER BY n.nspname = 'public' DESC
 LIMIT 1
 )sql";
 
+// Whether the snapshot sees every transaction of $2 (32-bit ids, as logical
+// decoding gives them): an id at or past the snapshot's xmax is not seen;
+// one before it is widened to its xid8 by its distance below xmax.
+constexpr const char* kVisibleSql = R"sql(
+WITH s AS (SELECT pg_current_snapshot() AS snap),
+     x AS (SELECT snap, pg_snapshot_xmax(snap)::text::bigint AS xmax,
+                  (xid - pg_snapshot_xmax(snap)::text::bigint % 4294967296 + 8589934592) % 4294967296 AS d
+           FROM s, unnest($2::bigint[]) AS xid)
+SELECT coalesce(bool_and(d >= 2147483648 AND pg_visible_in_snapshot((xmax - (4294967296 - d))::text::xid8, snap)), true)
+FROM x
+)sql";
+
 struct TableSql {
   std::vector<std::string> key;
-  std::string select;  // $1: the keys as a JSON array of objects -> a JSON array of the rows
-  std::string remove;  // $1: keys, $2: rows: deletes the keys that have no row
-  std::string upsert;  // $1: rows
+  // $1: the keys as a JSON array of objects, $2: transaction ids -> whether
+  // the statement's snapshot sees them all, and a JSON array of the rows.
+  std::string read;
+  // $1: keys, $2: rows: deletes the keys that have no row, upserts the rows.
+  std::string write;
 };
 
 std::string quoted(pqxx::transaction_base& tx, const std::string& name) { return tx.quote_name(name); }
@@ -67,14 +81,15 @@ TableSql table_sql(pqxx::transaction_base& tx, const std::string& stem) {
     }
   }
   const std::string keys = "json_populate_recordset(NULL::" + table + ", $1::json) k";
-  sql.select = "SELECT coalesce(json_agg(row_to_json(t)), '[]')::text FROM " + table + " t JOIN " + keys +
-               " ON " + join_keys;
-  sql.remove = "DELETE FROM " + table + " t USING " + keys + " WHERE " + join_keys +
-               " AND NOT EXISTS (SELECT 1 FROM json_populate_recordset(NULL::" + table + ", $2::json) r WHERE " +
-               row_keys + ")";
-  sql.upsert = "INSERT INTO " + table + " (" + column_list + ") SELECT " + column_list +
-               " FROM json_populate_recordset(NULL::" + table + ", $1::json) ON CONFLICT (" + key_list + ") DO " +
-               (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+  sql.read = std::string("SELECT (") + kVisibleSql + "), (SELECT coalesce(json_agg(row_to_json(t)), '[]')::text FROM " +
+             table + " t JOIN " + keys + " ON " + join_keys + ")";
+  // One statement, so one round trip and atomic without BEGIN and COMMIT;
+  // the two never touch the same key.
+  sql.write = "WITH gone AS (DELETE FROM " + table + " t USING " + keys + " WHERE " + join_keys +
+              " AND NOT EXISTS (SELECT 1 FROM json_populate_recordset(NULL::" + table + ", $2::json) r WHERE " +
+              row_keys + ") RETURNING 1) INSERT INTO " + table + " (" + column_list + ") SELECT " + column_list +
+              " FROM json_populate_recordset(NULL::" + table + ", $2::json) ON CONFLICT (" + key_list + ") DO " +
+              (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
   return sql;
 }
 
@@ -99,18 +114,6 @@ std::vector<std::optional<std::string>> key_values(const std::string& pk, std::s
 constexpr std::chrono::seconds kMostVisibilityWait{10};
 constexpr std::chrono::milliseconds kVisibilityPoll{2};
 
-// Whether the snapshot sees every transaction of $1 (32-bit ids, as logical
-// decoding gives them): an id at or past the snapshot's xmax is not seen;
-// one before it is widened to its xid8 by its distance below xmax.
-constexpr const char* kVisibleSql = R"sql(
-WITH s AS (SELECT pg_current_snapshot() AS snap),
-     x AS (SELECT snap, pg_snapshot_xmax(snap)::text::bigint AS xmax,
-                  (xid - pg_snapshot_xmax(snap)::text::bigint % 4294967296 + 8589934592) % 4294967296 AS d
-           FROM s, unnest($1::bigint[]) AS xid)
-SELECT coalesce(bool_and(d >= 2147483648 AND pg_visible_in_snapshot((xmax - (4294967296 - d))::text::xid8, snap)), true)
-FROM x
-)sql";
-
 // The transaction ids in the pks' positions ({"xid": ...}), as a PostgreSQL array.
 std::string xids_of(const PkBatch& batch, const std::vector<std::size_t>& indexes) {
   std::string xids = "{";
@@ -129,11 +132,10 @@ std::string xids_of(const PkBatch& batch, const std::vector<std::size_t>& indexe
 std::string read_rows(pqxx::connection& source, const TableSql& sql, const std::string& keys, const std::string& xids) {
   const auto deadline = std::chrono::steady_clock::now() + kMostVisibilityWait;
   for (;;) {
-    pqxx::transaction<pqxx::repeatable_read, pqxx::readwrite_policy::read_only> tx(source);
-    const bool visible = tx.exec_params1(kVisibleSql, xids)[0].as<bool>();
-    if (visible) return tx.exec_params1(sql.select, keys)[0].c_str();
+    pqxx::nontransaction tx(source);
+    const pqxx::row read = tx.exec_params1(sql.read, keys, xids);
+    if (read[0].as<bool>()) return read[1].c_str();
     if (std::chrono::steady_clock::now() > deadline) throw Error("postgres target: a captured transaction never became visible");
-    tx.abort();
     std::this_thread::sleep_for(kVisibilityPoll);
   }
 }
@@ -217,10 +219,8 @@ class PostgresTarget {
       }
       keys += ']';
       const std::string rows = read_rows(*connections.source, sql, keys, xids_of(batch, indexes));
-      pqxx::work tx(*connections.target);
-      tx.exec_params0(sql.remove, keys, rows);
-      tx.exec_params0(sql.upsert, rows);
-      tx.commit();
+      pqxx::nontransaction tx(*connections.target);
+      tx.exec_params0(sql.write, keys, rows);
     } catch (...) {
       internal::rethrow_as_meowmx_error("postgres target: copying " + stem, options_.target_dsn);
     }

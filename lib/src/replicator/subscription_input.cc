@@ -75,6 +75,7 @@ class SubscriptionInputImpl : public Input {
           R"({"tx_id":)" + std::to_string(event.tx_id) + R"(,"id":)" + std::to_string(event.id) + "}";
       dispatch.route(event.event_type, event.aggregate_id, position, token);
     }
+    dispatch.flush();
     std::unique_lock lock(mutex_);
     if (dispatch.completion().seal(token)) batch_done_ = true;
     finished_.wait(lock, [&] { return batch_done_ || failure_; });

@@ -77,13 +77,25 @@ void TopicWorkers::start(WorkerServices& services) {
   for (auto& worker : workers_) worker->thread = std::thread([this, &worker = *worker] { work(worker); });
 }
 
-bool TopicWorkers::push(PkEntry change, Token token) {
-  Worker& worker = *workers_[static_cast<std::size_t>(router_.worker_of(change.pk))];
-  std::unique_lock lock(worker.mutex);
-  worker.room.wait(lock, [&] { return worker.aborted || worker.queue.has_room_for(change.key); });
-  if (worker.aborted) return false;
-  worker.queue.push(std::move(change), token);
-  worker.work_arrived.notify_one();
+bool TopicWorkers::push(std::vector<Change>& changes) {
+  std::vector<std::vector<Change*>> by_worker(workers_.size());
+  for (auto& change : changes) {
+    by_worker[static_cast<std::size_t>(router_.worker_of(change.entry.pk))].push_back(&change);
+  }
+  for (std::size_t index = 0; index < workers_.size(); ++index) {
+    if (by_worker[index].empty()) continue;
+    Worker& worker = *workers_[index];
+    std::unique_lock lock(worker.mutex);
+    for (Change* change : by_worker[index]) {
+      if (!worker.queue.has_room_for(change->entry.key)) {
+        worker.work_arrived.notify_one();
+        worker.room.wait(lock, [&] { return worker.aborted || worker.queue.has_room_for(change->entry.key); });
+      }
+      if (worker.aborted) return false;
+      worker.queue.push(std::move(change->entry), change->token);
+    }
+    worker.work_arrived.notify_one();
+  }
   return true;
 }
 

@@ -37,10 +37,16 @@ class TopicWorkers {
   // Whether the event name matches the topic's pattern.
   bool matches(std::string_view event) const;
 
+  struct Change {
+    PkEntry entry;
+    Token token = 0;
+  };
+
   void start(WorkerServices& services);
-  // Queues a change on its pk's worker, waiting while that queue is full.
-  // False when the workers were aborted.
-  bool push(PkEntry change, Token token);
+  // Queues each change on its pk's worker, in order, waiting while that
+  // queue is full, and leaves `changes` moved from. False when the workers
+  // were aborted.
+  bool push(std::vector<Change>& changes);
   // Waits until every worker has handled all it holds (retries included),
   // then stops them.
   void finish();

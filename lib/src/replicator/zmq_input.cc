@@ -89,6 +89,7 @@ class ZmqInputImpl : public Input {
         }
         if (dispatch.wants(message->event)) dispatch.route(message->event, message->pk, "", 0);
       }
+      dispatch.flush();
     }
     if (failure_) std::rethrow_exception(failure_);
   }
