@@ -180,3 +180,33 @@ TEST_CASE("replicate refuses what cannot work with one line and exit code 2") {
     CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
   }
 }
+
+TEST_CASE("--exec: the pks a command names as failed are retried, then parked and shown by replicate-status") {
+  const auto dsn = testing::fresh_database();
+  sql(dsn, "CREATE TABLE jobs (id int PRIMARY KEY)");
+  const auto slot = unique_slot();
+  REQUIRE(testing::run_cli({"pub", "--dsn", dsn, "--tables", "jobs", "--slot", slot, "--once", "--quiet"}).exit_code == 0);
+  sql(dsn, "INSERT INTO jobs SELECT generate_series(1, 5)");
+  const auto result = testing::run_cli({"replicate", "--dsn", dsn, "--tables", "jobs", "--slot", slot, "--once",
+                                        "--max-attempts", "3", "--initial-backoff", "0.01", "--exec",
+                                        "cat > /dev/null; echo 'a diagnostic line'; echo '[\"3\"]'"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  std::uint64_t done = 0, retried = 0, parked = 0;
+  for (const auto& line : result.json_lines()) {
+    if (!line.contains("parked")) continue;
+    done += line["done"].get<std::uint64_t>();
+    retried += line["retried"].get<std::uint64_t>();
+    parked += line["parked"].get<std::uint64_t>();
+  }
+  CHECK(done == 4);
+  CHECK(retried == 2);
+  CHECK(parked == 1);
+  CHECK(query_value(dsn, "SELECT pk || ' ' || event || ' ' || attempts FROM meowmx.replicator_parked") ==
+        "3 jobs_write 3");
+  const auto status = testing::run_cli({"replicate-status", "--dsn", dsn, "--json"});
+  REQUIRE(status.json_lines().size() == 1);
+  CHECK(status.json_lines()[0]["parked"] == 1);
+  CHECK(status.json_lines()[0]["input"] == "postgres slot " + slot);
+  REQUIRE(testing::run_cli({"pub-drop", "--dsn", dsn, "--slot", slot}).exit_code == 0);
+}

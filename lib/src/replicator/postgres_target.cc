@@ -80,14 +80,18 @@ TableSql table_sql(pqxx::transaction_base& tx, const std::string& stem) {
       updates += (updates.empty() ? "" : ", ") + name + " = excluded." + name;
     }
   }
+  // Each key looked up by itself (LATERAL: an index probe per key), never
+  // a join the planner could turn into a scan of the whole table.
   const std::string keys = "json_populate_recordset(NULL::" + table + ", $1::json) k";
-  sql.read = std::string("SELECT (") + kVisibleSql + "), (SELECT coalesce(json_agg(row_to_json(t)), '[]')::text FROM " +
-             table + " t JOIN " + keys + " ON " + join_keys + ")";
+  const std::string rows_of_keys =
+      keys + " CROSS JOIN LATERAL (SELECT t.ctid AS row_id, t FROM " + table + " t WHERE " + join_keys + ") found";
+  sql.read = std::string("SELECT (") + kVisibleSql + "), (SELECT coalesce(json_agg(row_to_json(found.t)), '[]')::text FROM " +
+             rows_of_keys + ")";
   // One statement, so one round trip and atomic without BEGIN and COMMIT;
   // the two never touch the same key.
-  sql.write = "WITH gone AS (DELETE FROM " + table + " t USING " + keys + " WHERE " + join_keys +
-              " AND NOT EXISTS (SELECT 1 FROM json_populate_recordset(NULL::" + table + ", $2::json) r WHERE " +
-              row_keys + ") RETURNING 1) INSERT INTO " + table + " (" + column_list + ") SELECT " + column_list +
+  sql.write = "WITH gone AS (DELETE FROM " + table + " WHERE ctid = ANY(ARRAY(SELECT found.row_id FROM " + rows_of_keys +
+              " WHERE NOT EXISTS (SELECT 1 FROM json_populate_recordset(NULL::" + table + ", $2::json) r WHERE " +
+              row_keys + "))) RETURNING 1) INSERT INTO " + table + " (" + column_list + ") SELECT " + column_list +
               " FROM json_populate_recordset(NULL::" + table + ", $2::json) ON CONFLICT (" + key_list + ") DO " +
               (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
   return sql;
