@@ -40,13 +40,20 @@ struct ReplicateArgs {
   std::string target;
   std::string target_dsn;
   std::string parked_file;
-  double status_interval = 10;
+  double report_interval = 10;
   std::vector<std::unique_ptr<SourceFlags>> source_groups = source_flag_groups();
   std::vector<CLI::Option_group*> groups;  // in the order of source_groups
 };
 
 std::chrono::milliseconds from_seconds(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000)));
+}
+
+const SourceFlags& capture_source(const ReplicateArgs& args) {
+  for (const auto& group : args.source_groups) {
+    if (group->name() == args.source) return *group;
+  }
+  throw InvalidArgument("unknown --source " + args.source);
 }
 
 ReplicatorInput input_of(const GlobalOptions& global, const ReplicateArgs& args) {
@@ -72,14 +79,9 @@ ReplicatorInput input_of(const GlobalOptions& global, const ReplicateArgs& args)
     input.categories = args.categories;
     return input;
   }
-  for (const auto& group : args.source_groups) {
-    if (group->name() == args.source) {
-      CaptureInput input;
-      input.source = group->options({resolve_dsn(global), args.tables});
-      return input;
-    }
-  }
-  throw InvalidArgument("unknown --source " + args.source);
+  CaptureInput input;
+  input.source = capture_source(args).options({resolve_dsn(global), args.tables});
+  return input;
 }
 
 PkBatchAction action_of(const GlobalOptions& global, const ReplicateArgs& args) {
@@ -110,10 +112,17 @@ void print_status(const ReplicatorStatus& status) {
 }
 
 int run_replicate(const GlobalOptions& global, ReplicateArgs& args) {
+  // A source's one-off task (the trigger source's --uninstall), as pub does it.
+  if (!args.tables.empty()) {
+    if (const auto done = capture_source(args).run_instead({resolve_dsn(global), args.tables})) {
+      print_json_line(*done);
+      return 0;
+    }
+  }
   ReplicatorOptions options;
   options.input = input_of(global, args);
   options.parked_file = args.parked_file;
-  options.status_interval = from_seconds(args.status_interval);
+  options.status_interval = from_seconds(args.report_interval);
   const PkBatchAction action = action_of(global, args);
   TopicOptions topic = args.topic;
   topic.initial_backoff = from_seconds(args.initial_backoff);
@@ -217,7 +226,7 @@ void add_replicate_commands(CLI::App& app, const GlobalOptions& global, CommandA
   cmd->add_option("--target-dsn", args->target_dsn, "The database --target postgres writes to");
   cmd->add_option("--parked-file", args->parked_file,
                   "Park failed pks in this JSON-lines file (default for durable inputs: meowmx.replicator_parked)");
-  cmd->add_option("--status-interval", args->status_interval,
+  cmd->add_option("--report-interval", args->report_interval,
                   "Seconds between status log lines per worker (info level); 0: none")
       ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();

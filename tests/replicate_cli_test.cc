@@ -72,7 +72,7 @@ TEST_CASE("kill -9 of replicate under a writer, then a restart: every change han
   const auto out = temp_path("replicate_kill");
   std::filesystem::remove(out);
   const std::vector<std::string> args = {"replicate", "--dsn", dsn, "--tables", "items", "--slot", slot,
-                                         "--status-interval", "0.2", "--workers", "4", "--batch-size", "20",
+                                         "--report-interval", "0.2", "--workers", "4", "--batch-size", "20",
                                          "--exec", "cat >> " + out.string()};
   auto first = std::make_unique<CliProcess>(args);
   testing::wait_until("the slot exists", 30s, [&] { return slot_exists(dsn, slot); });
