@@ -148,7 +148,8 @@ class Replicator {
   void on(const std::string& topic, const TopicOptions& options, PkAction action);
   void on_batch(const std::string& topic, const TopicOptions& options, PkBatchAction action);
 
-  // Runs until stop(), or until the input ends (a capture input with `once`).
+  // Runs until stop(), or until the input ends (a capture input with `once`);
+  // once per Replicator (a restart is a new Replicator on the same input).
   // Throws what the input throws (see Pub::run, Client::subscribe),
   // ConnectionError when the parking table cannot be written, and
   // InvalidArgument when no topic was registered.

@@ -37,6 +37,7 @@ struct Replicator::Impl {
   std::mutex mutex;
   std::condition_variable stopped;  // wakes the status logger
   bool running = false;
+  bool ran = false;
   std::exception_ptr failure;
 
   void fail(std::exception_ptr error) {
@@ -89,7 +90,7 @@ void Replicator::run() {
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->topics.empty()) throw InvalidArgument("the replicator has no topic");
-    if (impl_->running) throw InvalidArgument("the replicator is running already");
+    if (impl_->running || impl_->ran) throw InvalidArgument("a replicator runs once");
   }
   const auto parking = impl_->options.parked_file.empty()
                            ? impl_->input->default_parking()
@@ -101,7 +102,7 @@ void Replicator::run() {
   {
     std::lock_guard lock(impl_->mutex);
     impl_->running = true;
-    impl_->failure = nullptr;
+    impl_->ran = true;
   }
   for (auto& topic : impl_->topics) topic->start(services);
   std::thread status_logger;
