@@ -8,6 +8,7 @@
 #include "command.h"
 #include "help.h"
 #include "meowmx/error.h"
+#include "replicate/command.h"
 #include "stop_signal.h"
 #include "version.h"
 
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   add_pub_commands(app, global, action);
   add_redis_store_command(app, action);
   add_redis_recover_command(app, global, action);
+  add_replicate_commands(app, global, action);
   add_common_help(app);
 
   try {

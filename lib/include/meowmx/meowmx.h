@@ -11,6 +11,8 @@
 #include "meowmx/expected_version.h"
 #include "meowmx/options.h"
 #include "meowmx/position.h"
+#include "meowmx/replicator.h"
+#include "meowmx/replicator/postgres_target.h"
 #include "meowmx/subscription.h"
 #include "meowmx/validation.h"
 
