@@ -17,6 +17,7 @@
 #include "meowmx/error.h"
 #include "store/save_statement.h"
 #include "store/schema.h"
+#include "store/utc_timestamp.h"
 #include "pg/session.h"
 #include "subscriptions/subscription_worker.h"
 #include "subscriptions/wake_up.h"
@@ -32,11 +33,18 @@ const std::string kVersionSql =
     "SELECT coalesce((SELECT version FROM meowmx.aggregates"
     " WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id), 0)";
 
-std::string load_sql(bool reverse) {
+// `bounded`: with $4 the last version (NULL: none) and $5 a limit (NULL:
+// none). A whole aggregate, the common load, goes without them: their
+// generic plan checks both per row.
+std::string load_sql(bool reverse, bool bounded) {
   return std::string("SELECT ") + internal::kEventColumns +
          " FROM meowmx.events WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id"
-         " AND version >= $3 AND ($4::bigint IS NULL OR version <= $4::bigint)"
-         " ORDER BY version " + (reverse ? "DESC" : "ASC") + " LIMIT $5::bigint";
+         " AND version >= $3" + (bounded ? " AND ($4::bigint IS NULL OR version <= $4::bigint)" : "") +
+         " ORDER BY version " + (reverse ? "DESC" : "ASC") + (bounded ? " LIMIT $5::bigint" : "");
+}
+
+std::string load_statement_name(bool reverse, bool bounded) {
+  return std::string("meowmx_load") + (reverse ? "_reverse" : "") + (bounded ? "_bounded" : "");
 }
 
 // Wakes every worker to look at its checkpoint, so one of a reset or deleted
@@ -237,8 +245,11 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
   }
   session.prepare("meowmx_wake_subscribers", internal::kWakeUpSql);
   session.prepare("meowmx_wake_subscribers_at_commit", internal::kWakeUpAtCommitSql);
-  session.prepare("meowmx_load", load_sql(false));
-  session.prepare("meowmx_load_reverse", load_sql(true));
+  for (const bool reverse : {false, true}) {
+    for (const bool bounded : {false, true}) {
+      session.prepare(load_statement_name(reverse, bounded), load_sql(reverse, bounded));
+    }
+  }
   internal::LogPage page{.after_tx_id = "$1::xid8", .after_id = "$2::bigint", .limit = "$3::bigint"};
   session.prepare("meowmx_read", internal::log_page_sql(page, internal::kEventColumns));
   page.categories = "$4::text[]";
@@ -296,12 +307,17 @@ std::vector<RecordedEvent> Client::load(std::string_view aggregate_type, std::st
   return impl_->guarded("load failed", [&] {
     internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
     pqxx::nontransaction tx(impl_->connection());
+    const std::string type(aggregate_type);
+    const std::string id(aggregate_id);
+    if (!options.to_version && !options.limit) {
+      return internal::events_from_result(
+          tx.exec_prepared(load_statement_name(options.reverse, false), type, id, options.from_version));
+    }
     const auto to_version = optional_number(options.to_version);
     const auto limit = optional_number(options.limit);
-    return internal::events_from_result(tx.exec_prepared(
-        options.reverse ? "meowmx_load_reverse" : "meowmx_load", std::string(aggregate_type),
-        std::string(aggregate_id), options.from_version, optional_param(to_version),
-        optional_param(limit)));
+    return internal::events_from_result(tx.exec_prepared(load_statement_name(options.reverse, true), type, id,
+                                                         options.from_version, optional_param(to_version),
+                                                         optional_param(limit)));
   });
 }
 
@@ -352,7 +368,7 @@ std::vector<SubscriptionStatus> Client::subscription_status() {
     for (const auto& row : tx.exec(
              "SELECT name, group_member, group_size, array_to_json(categories)::text, checkpoint,"
              " delivered, events_behind, seconds_behind, held_back, coalesce(worker, ''), worker_alive,"
-             " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+             " updated_at,"
              " events_behind_exact, held_back_exact, dead_letters"
              " FROM meowmx.subscription_status ORDER BY name, group_member")) {
       SubscriptionStatus s;
@@ -367,7 +383,7 @@ std::vector<SubscriptionStatus> Client::subscription_status() {
       s.held_back = row[8].as<std::int64_t>();
       s.worker = row[9].as<std::string>();
       s.worker_alive = row[10].as<bool>();
-      s.updated_at = row[11].as<std::string>();
+      s.updated_at = internal::utc_timestamp({row[11].c_str(), row[11].size()});
       s.events_behind_exact = row[12].as<bool>();
       s.held_back_exact = row[13].as<bool>();
       s.dead_letters = row[14].as<std::int64_t>();
