@@ -26,6 +26,10 @@ using std::chrono::milliseconds;
 constexpr milliseconds kFirstPoll{10};
 // A standby worker asks this often at most whether the member is free.
 constexpr milliseconds kStandbyPoll{500};
+// A worker waiting for another's index build asks this often.
+constexpr milliseconds kBuildLockPoll{100};
+const char* kTryBuildLockSql = "SELECT pg_try_advisory_lock(hashtext('meowmx.events_member_of'), 0)";
+const char* kBuildUnlockSql = "SELECT pg_advisory_unlock(hashtext('meowmx.events_member_of'), 0)";
 // Catch-up pages grow up to this many batches, handled in one transaction.
 constexpr std::int64_t kMaxPageBatches = 8;
 
@@ -121,7 +125,9 @@ SubscriptionWorker::~SubscriptionWorker() {
 
 void SubscriptionWorker::prepare_statements() {
   auto& connection = session_.connection();
-  const RoundFilter filter{.by_category = !options_.categories.empty(), .by_group = options_.group_size > 1};
+  const RoundFilter filter{.by_category = !options_.categories.empty(),
+                           .group_size = options_.group_size,
+                           .group_member = options_.group_member};
   round_statement_ = subscription_round_name(filter);
   connection.prepare(round_statement_, subscription_round_sql(filter));
   connection.prepare("meowmx_sub_claim", kClaimSql);
@@ -196,21 +202,46 @@ bool SubscriptionWorker::reload_checkpoint() {
 }
 
 pqxx::result SubscriptionWorker::read_page(pqxx::nontransaction& tx, std::int64_t limit) {
-  const bool by_category = !options_.categories.empty();
-  const bool by_group = options_.group_size > 1;
   const std::string after_tx_id = std::to_string(checkpoint_.tx_id);
-  if (by_category && by_group) {
-    return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_,
-                            options_.group_size, options_.group_member);
-  }
-  if (by_category) {
-    return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_);
-  }
-  if (by_group) {
-    return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, options_.group_size,
-                            options_.group_member);
-  }
-  return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit);
+  if (options_.categories.empty()) return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit);
+  return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_);
+}
+
+void SubscriptionWorker::ensure_group_index() {
+  if (options_.group_size == 1) return;
+  const std::string index = group_index_name(options_.group_size, options_.group_member);
+  pqxx::nontransaction tx(session_.connection());
+  const auto valid = [&] {
+    const auto rows = tx.exec_params(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('meowmx.' || $1)", index);
+    return rows.empty() ? std::optional<bool>() : std::optional<bool>(rows[0][0].as<bool>());
+  };
+  if (valid() == true) return;
+  // One build at a time on meowmx.events: two would wait for each other's
+  // transactions. Asked for without waiting in the statement, whose snapshot
+  // the running build would wait for in turn.
+  struct BuildLock {
+    pqxx::nontransaction& tx;
+    explicit BuildLock(pqxx::nontransaction& tx, const std::stop_token& stop, Waker& stop_waker) : tx(tx) {
+      while (!tx.exec(kTryBuildLockSql)[0][0].as<bool>()) {
+        if (stop.stop_requested()) throw Error("stopped while waiting for another index build");
+        stop_waker.wait_for(kBuildLockPoll);
+      }
+    }
+    ~BuildLock() {
+      try {
+        tx.exec(kBuildUnlockSql);
+      } catch (const std::exception&) {
+        // The connection is gone, and the lock with it.
+      }
+    }
+  } lock(tx, stop_, stop_waker_);
+  const std::optional<bool> found = valid();
+  if (found == true) return;
+  if (found == false) tx.exec("DROP INDEX CONCURRENTLY IF EXISTS meowmx." + index);  // a build cut short
+  logger().info("subscription {}: building index meowmx.{} for member {} of {}", name_, index,
+                options_.group_member, options_.group_size);
+  tx.exec(group_index_sql(options_.group_size, options_.group_member));
 }
 
 bool SubscriptionWorker::move_checkpoint(pqxx::work& tx, const Position& to, std::int64_t delivered) {
@@ -374,6 +405,7 @@ void SubscriptionWorker::run() {
   std::stop_callback on_stop(stop_, [this] { stop_waker_.wake(); });
   session_.guarded("subscription " + name_, [&] {
     create_or_check_subscription();
+    ensure_group_index();
     prepare_statements();
     listen();
   });

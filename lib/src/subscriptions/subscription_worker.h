@@ -49,6 +49,8 @@ class SubscriptionWorker {
 
   void prepare_statements();
   void create_or_check_subscription();
+  // In a consumer group: builds the group size's index if nobody has yet.
+  void ensure_group_index();
   // Claims the member if it is free and loads its checkpoint; false when
   // another worker holds it.
   bool claim();
