@@ -21,6 +21,7 @@
 #include "pg/session.h"
 #include "subscriptions/subscription_worker.h"
 #include "subscriptions/wake_up.h"
+#include "subscriptions/wake_up_sender.h"
 
 namespace meowmx {
 namespace {
@@ -82,6 +83,7 @@ struct Client::Impl {
 
   internal::Session session;
   std::optional<AggregateIdType> id_type;  // read once, on first use
+  std::shared_ptr<internal::WakeUpSender> wake_up_sender;  // on the first notifying save
 
   template <typename Fn>
   auto guarded(std::string_view context, Fn&& fn) {
@@ -150,7 +152,7 @@ struct Client::Impl {
     internal::logger().debug("saved {} event(s) to {}/{}", result.size(), type, id);
     if (session.options().notify) {
       if (where == SaveIn::kOwnTransaction) {
-        wake_subscribers(tx, type, id, result);
+        wake_subscribers(type, id, result);
       } else {
         tx.exec_prepared("meowmx_wake_subscribers_at_commit", type, id);
       }
@@ -161,12 +163,11 @@ struct Client::Impl {
   // After a save committed. The events are stored whatever happens here, so a
   // failure is logged, not thrown: a caller told the save failed might write
   // the events twice. Workers not woken find the events when they poll.
-  // `tx` is the save's: in autocommit, each statement commits on its own.
   // `saved` holds the save's returned rows, the transaction id among them.
-  void wake_subscribers(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
-                        const pqxx::result& saved) noexcept {
+  void wake_subscribers(const std::string& type, const std::string& id, const pqxx::result& saved) noexcept {
     try {
-      tx.exec_prepared("meowmx_wake_subscribers", saved[0][1].c_str(), type, id);
+      if (!wake_up_sender) wake_up_sender = internal::WakeUpSender::for_client(session.options());
+      wake_up_sender->queue(saved[0][1].c_str(), type, id);
     } catch (const std::exception& e) {
       internal::logger().warn("saved, but could not wake the subscribers: {}",
                               internal::redact(internal::one_line(e.what()), session.options().dsn));
@@ -243,7 +244,6 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
   for (const internal::SaveShape& shape : internal::kSaveShapes) {
     session.prepare(internal::save_statement_name(shape), internal::save_statement_sql(shape));
   }
-  session.prepare("meowmx_wake_subscribers", internal::kWakeUpSql);
   session.prepare("meowmx_wake_subscribers_at_commit", internal::kWakeUpAtCommitSql);
   for (const bool reverse : {false, true}) {
     for (const bool bounded : {false, true}) {

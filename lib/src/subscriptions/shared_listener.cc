@@ -8,6 +8,7 @@
 #include "common/logger.h"
 #include "pg/connection_errors.h"
 #include "pg/dsn.h"
+#include "subscriptions/process_shared.h"
 #include "subscriptions/wake_up.h"
 
 namespace meowmx::internal {
@@ -19,13 +20,6 @@ using std::chrono::milliseconds;
 constexpr milliseconds kListenTick{1000};
 constexpr milliseconds kFirstBackoff{100};
 constexpr milliseconds kMaxBackoff{5000};
-
-std::mutex registry_mutex;
-// By conninfo: one listener per server, database and role.
-std::map<std::string, std::weak_ptr<SharedListener>>& registry() {
-  static std::map<std::string, std::weak_ptr<SharedListener>> listeners;
-  return listeners;
-}
 
 class Receiver : public pqxx::notification_receiver {
  public:
@@ -50,16 +44,7 @@ SharedListener::Registration::~Registration() {
 
 std::unique_ptr<SharedListener::Registration> SharedListener::listen(const ClientOptions& options,
                                                                      Callback callback) {
-  std::shared_ptr<SharedListener> listener;
-  {
-    std::lock_guard lock(registry_mutex);
-    auto& slot = registry()[conninfo_for(options.dsn, options.application_name)];
-    listener = slot.lock();
-    if (!listener) {
-      listener = std::make_shared<SharedListener>(options);
-      slot = listener;
-    }
-  }
+  std::shared_ptr<SharedListener> listener = process_shared<SharedListener>(options);
   std::lock_guard lock(listener->mutex_);
   const std::uint64_t id = listener->next_id_++;
   listener->callbacks_.emplace(id, std::move(callback));
