@@ -152,7 +152,7 @@ struct Client::Impl {
     internal::logger().debug("saved {} event(s) to {}/{}", result.size(), type, id);
     if (session.options().notify) {
       if (where == SaveIn::kOwnTransaction) {
-        wake_subscribers(type, id, result);
+        wake_subscribers(tx, type, id, result);
       } else {
         tx.exec_prepared("meowmx_wake_subscribers_at_commit", type, id);
       }
@@ -160,14 +160,31 @@ struct Client::Impl {
     return internal::recorded_batch(type, id, request.events, request.encoded, result);
   }
 
-  // After a save committed. The events are stored whatever happens here, so a
-  // failure is logged, not thrown: a caller told the save failed might write
-  // the events twice. Workers not woken find the events when they poll.
-  // `saved` holds the save's returned rows, the transaction id among them.
-  void wake_subscribers(const std::string& type, const std::string& id, const pqxx::result& saved) noexcept {
+  // After a save committed: its wake-up, sent at once when no other is on its
+  // way (the leading one), else queued for the process's wake-up sender. The
+  // events are stored whatever happens here, so a failure is logged, not
+  // thrown: a caller told the save failed might write the events twice.
+  // Workers not woken find the events when they poll. `tx` is the save's (in
+  // autocommit, each statement commits on its own); `saved` holds the save's
+  // returned rows, the transaction id among them.
+  void wake_subscribers(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
+                        const pqxx::result& saved) noexcept {
     try {
       if (!wake_up_sender) wake_up_sender = internal::WakeUpSender::for_client(session.options());
-      wake_up_sender->queue(saved[0][1].c_str(), type, id);
+      const char* tx_id = saved[0][1].c_str();
+      bool sent = false;
+      if (wake_up_sender->begin_leading()) {
+        try {
+          tx.exec_prepared("meowmx_wake_subscribers",
+                           nlohmann::json{{{"tx", tx_id}, {"type", type}, {"id", id}}}.dump());
+          sent = true;
+        } catch (const std::exception& e) {
+          internal::logger().debug("wake-up not sent on the save's connection ({}); queued",
+                                   internal::redact(internal::one_line(e.what()), session.options().dsn));
+        }
+        wake_up_sender->end_leading();
+      }
+      if (!sent) wake_up_sender->queue(tx_id, type, id);
     } catch (const std::exception& e) {
       internal::logger().warn("saved, but could not wake the subscribers: {}",
                               internal::redact(internal::one_line(e.what()), session.options().dsn));
@@ -244,6 +261,7 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
   for (const internal::SaveShape& shape : internal::kSaveShapes) {
     session.prepare(internal::save_statement_name(shape), internal::save_statement_sql(shape));
   }
+  session.prepare("meowmx_wake_subscribers", internal::kWakeUpBatchSql);
   session.prepare("meowmx_wake_subscribers_at_commit", internal::kWakeUpAtCommitSql);
   for (const bool reverse : {false, true}) {
     for (const bool bounded : {false, true}) {

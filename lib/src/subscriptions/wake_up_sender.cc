@@ -22,6 +22,13 @@ WakeUpSender::~WakeUpSender() {
   queued_.notify_all();
 }
 
+bool WakeUpSender::begin_leading() {
+  bool idle = false;
+  return sending_.compare_exchange_strong(idle, true);
+}
+
+void WakeUpSender::end_leading() { sending_ = false; }
+
 void WakeUpSender::queue(std::string_view tx_id, std::string_view aggregate_type, std::string_view aggregate_id) {
   {
     std::lock_guard lock(mutex_);
@@ -39,7 +46,9 @@ void WakeUpSender::run(std::stop_token stop) {
       if (pending_.empty()) return;  // stopped with nothing left to send
       batch.swap(pending_);
     }
+    sending_ = true;  // saves meanwhile queue theirs for the next batch
     send(batch);
+    sending_ = false;
   }
 }
 
