@@ -231,8 +231,8 @@ pqxx::result SubscriptionWorker::read_page(pqxx::nontransaction& tx, std::int64_
   return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_);
 }
 
-void SubscriptionWorker::ensure_group_index() {
-  if (options_.group_size == 1) return;
+bool SubscriptionWorker::ensure_group_index() {
+  if (options_.group_size == 1) return true;
   const std::string index = group_index_name(options_.group_size, options_.group_member);
   pqxx::nontransaction tx(session_.connection());
   const auto valid = [&] {
@@ -240,32 +240,31 @@ void SubscriptionWorker::ensure_group_index() {
         "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('meowmx.' || $1)", index);
     return rows.empty() ? std::optional<bool>() : std::optional<bool>(rows[0][0].as<bool>());
   };
-  if (valid() == true) return;
+  if (valid() == true) return true;
   // One build at a time on meowmx.events: two would wait for each other's
   // transactions. Asked for without waiting in the statement, whose snapshot
   // the running build would wait for in turn.
-  struct BuildLock {
+  while (!tx.exec(kTryBuildLockSql)[0][0].as<bool>()) {
+    if (stop_.stop_requested()) return false;
+    stop_waker_.wait_for(kBuildLockPoll);
+  }
+  struct BuildUnlock {
     pqxx::nontransaction& session;
-    BuildLock(pqxx::nontransaction& tx, const std::stop_token& stop, Waker& stop_waker) : session(tx) {
-      while (!session.exec(kTryBuildLockSql)[0][0].as<bool>()) {
-        if (stop.stop_requested()) throw Error("stopped while waiting for another index build");
-        stop_waker.wait_for(kBuildLockPoll);
-      }
-    }
-    ~BuildLock() {
+    ~BuildUnlock() {
       try {
         session.exec(kBuildUnlockSql);
       } catch (const std::exception&) {
         // The connection is gone, and the lock with it.
       }
     }
-  } lock(tx, stop_, stop_waker_);
+  } unlock{tx};
   const std::optional<bool> found = valid();
-  if (found == true) return;
+  if (found == true) return true;
   if (found == false) tx.exec("DROP INDEX CONCURRENTLY IF EXISTS meowmx." + index);  // a build cut short
   logger().info("subscription {}: building index meowmx.{} for member {} of {}", name_, index,
                 options_.group_member, options_.group_size);
   tx.exec(group_index_sql(options_.group_size, options_.group_member));
+  return true;
 }
 
 bool SubscriptionWorker::move_checkpoint(pqxx::work& tx, const Position& to, std::int64_t delivered) {
@@ -416,12 +415,14 @@ void SubscriptionWorker::reconnect_with_backoff() {
 
 void SubscriptionWorker::run() {
   std::stop_callback on_stop(stop_, [this] { stop_waker_.wake(); });
-  session_.guarded("subscription " + name_, [&] {
+  const bool ready = session_.guarded("subscription " + name_, [&] {
     create_or_check_subscription();
-    ensure_group_index();
+    if (!ensure_group_index()) return false;
     prepare_statements();
     listen();
+    return true;
   });
+  if (!ready) return;
   // While a notified transaction is not delivered yet (the horizon holds it
   // back, and what holds it may end without a NOTIFY): polls with backoff.
   milliseconds held_poll{0};

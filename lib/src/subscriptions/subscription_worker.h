@@ -49,8 +49,9 @@ class SubscriptionWorker {
 
   void prepare_statements();
   void create_or_check_subscription();
-  // In a consumer group: builds the group size's index if nobody has yet.
-  void ensure_group_index();
+  // In a consumer group: builds the member's index if nobody has yet. False
+  // when a stop came while another build held the lock.
+  bool ensure_group_index();
   // Claims the member if it is free and loads its checkpoint; false when
   // another worker holds it.
   bool claim();
