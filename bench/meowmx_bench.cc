@@ -26,6 +26,7 @@
 
 #include "bench_support.h"
 #include "meowmx/meowmx.h"
+#include "fanout_cases.h"
 #include "subscription_cases.h"
 #include "support/servers/postgres_server.h"
 
@@ -295,7 +296,9 @@ void run(const BenchOptions& options) {
   target.dsn = options.dsn;
   if (target.dsn.empty()) {
     server = std::make_unique<meowmx::testing::PostgresServer>(
-        meowmx::testing::PostgresServerOptions{.durability = meowmx::testing::Durability::kStock});
+        meowmx::testing::PostgresServerOptions{.durability = meowmx::testing::Durability::kStock,
+                                               // fanout_200: a connection per live subscription
+                                               .settings = {"max_connections = 300"}});
     target.dsn = server->url();
   }
   meowmx::Client setup_client(target.client_options(Notify::kOff));
@@ -324,6 +327,7 @@ void run(const BenchOptions& options) {
     run_case(load_case(target, loaded_id, threads), options, tables);
   }
   run_subscription_cases(options, target, tables);
+  run_fanout_cases(options, target, tables);
 }
 
 void usage(std::FILE* out) {

@@ -81,8 +81,7 @@ Tally catch_up_ours(const Target& target, std::int64_t batch_size) {
 // The page query of the subscription (lib/src/store/log_query.cc) with the select
 // list every event query uses (kEventColumns in lib/src/store/event_row.h).
 constexpr const char* kRawPageSql =
-    "SELECT id, tx_id, aggregate_type, aggregate_id, version, event_type, json, metadata, event_id, "
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+    "SELECT id, tx_id, aggregate_type, aggregate_id, version, event_type, json, metadata, event_id, created_at "
     "FROM meowmx.events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
     "AND (tx_id, id) > ($1::xid8, $2::bigint) ORDER BY events.tx_id, events.id LIMIT $3::bigint";
 
@@ -147,6 +146,116 @@ void run_catch_up_case(const Target& target, std::int64_t batch_size) {
     report_slot(name, ++slot, side, tally);
   }
   print_bench_line(name, ours, raw);
+}
+
+// ---------------------------------------------------------------------------
+// Consumer groups: the catch-up split over kGroupSize members, each on a
+// thread and connection of its own, beside one worker delivering it all.
+
+constexpr int kGroupSize = 4;
+constexpr const char* kGroupCaseName = "group_4";
+
+std::int64_t exec_int(PGconn* connection, const std::string& sql) {
+  const PgResult result = check(connection, PQexec(connection, sql.c_str()), PGRES_TUPLES_OK);
+  return std::atoll(PQgetvalue(result.get(), 0, 0));
+}
+
+// The sessions that were there before the case (a text[] of pids).
+std::string sessions_before(PGconn* admin) {
+  const PgResult result = check(
+      admin, PQexec(admin, "SELECT array_agg(pid)::text FROM pg_stat_activity WHERE backend_type = 'client backend'"),
+      PGRES_TUPLES_OK);
+  return PQgetvalue(result.get(), 0, 0);
+}
+
+// Index tuples read on meowmx.events so far, once the statistics of the
+// case's sessions are in: a worker's backend sends its counts when it exits.
+std::int64_t index_tuples_read(PGconn* admin, const std::string& sessions_before) {
+  const std::string sql =
+      "SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes "
+      "WHERE schemaname = 'meowmx' AND relname = 'events'";
+  const auto others = [&] {
+    return exec_int(admin, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                           " AND pid <> ALL('" + sessions_before + "'::integer[])");
+  };
+  while (others() > 0) std::this_thread::sleep_for(milliseconds(10));
+  check(admin, PQexec(admin, "SELECT pg_stat_clear_snapshot()"), PGRES_TUPLES_OK);
+  return exec_int(admin, sql);
+}
+
+meowmx::SubscriptionOptions member_options(int size, int member) {
+  meowmx::SubscriptionOptions options;
+  options.batch_size = 100;
+  options.stop_when_caught_up = true;
+  options.group_size = size;
+  options.group_member = member;
+  return options;
+}
+
+// Runs `size` members of kSubscription at once until each caught up.
+Tally catch_up_group(const Target& target, int size) {
+  std::vector<std::unique_ptr<meowmx::Client>> clients;
+  for (int member = 0; member < size; ++member) {
+    clients.push_back(std::make_unique<meowmx::Client>(target.client_options(kReader)));
+  }
+  std::vector<std::int64_t> delivered(size, 0);
+  std::vector<std::exception_ptr> errors(size);
+  const Stopwatch stopwatch;
+  {
+    std::vector<std::jthread> members;
+    for (int member = 0; member < size; ++member) {
+      members.emplace_back([&, member] {
+        try {
+          clients[member]->subscribe(kSubscription, member_options(size, member),
+                                     [&delivered, member](const std::vector<meowmx::RecordedEvent>& batch,
+                                                          pqxx::work&) { delivered[member] += std::ssize(batch); });
+        } catch (...) {
+          errors[member] = std::current_exception();
+        }
+      });
+    }
+  }
+  std::int64_t total = 0;
+  for (const auto count : delivered) total += count;
+  const Tally tally = stopwatch.tally(total);
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  clients.front()->delete_subscription(kSubscription);
+  return tally;
+}
+
+// Ours: the group; raw: one worker. Before the slots, each member runs once
+// on an empty backlog, which builds its index, so no slot pays for that.
+void run_group_case(const Target& target, PGconn* admin) {
+  for (int member = 0; member < kGroupSize; ++member) {
+    meowmx::Client client(target.client_options(kReader));
+    auto options = member_options(kGroupSize, member);
+    options.start = meowmx::StartFrom::kNow;
+    client.subscribe(kSubscription, options, [](const std::vector<meowmx::RecordedEvent>&, pqxx::work&) {});
+    if (member == kGroupSize - 1) client.delete_subscription(kSubscription);
+  }
+  exec(admin, "VACUUM ANALYZE meowmx.events");
+  const std::string before = sessions_before(admin);
+  Tally ours;
+  Tally raw;
+  std::int64_t tuples[2] = {0, 0};
+  int slot = 0;
+  for (const Side side : kSlotOrder) {
+    const std::int64_t tuples_before = index_tuples_read(admin, before);
+    const Tally tally = catch_up_group(target, side == Side::kOurs ? kGroupSize : 1);
+    tuples[side == Side::kOurs] += index_tuples_read(admin, before) - tuples_before;
+    if (tally.events != kLogEvents) {
+      throw std::runtime_error(std::string(kGroupCaseName) + " " + side_name(side) + ": delivered " +
+                               std::to_string(tally.events) + " of " + std::to_string(kLogEvents) + " events");
+    }
+    (side == Side::kOurs ? ours : raw).add(tally);
+    report_slot(kGroupCaseName, ++slot, side, tally);
+  }
+  print_bench_line(kGroupCaseName, ours, raw);
+  // Index tuples read per delivered event: the group's members beside the one worker.
+  print_bench_line(std::string(kGroupCaseName) + "_index_tuples", double(tuples[1]) / double(ours.events),
+                   double(tuples[0]) / double(raw.events), 3);
 }
 
 // ---------------------------------------------------------------------------
@@ -362,6 +471,12 @@ void run_subscription_cases(const BenchOptions& options, const Target& target,
     if (!seeded) seed_log(target, tables);
     seeded = true;
     run_catch_up_case(target, batch_size);
+  }
+  if (options.selected(kGroupCaseName)) {
+    if (!seeded) seed_log(target, tables);
+    seeded = true;
+    const PgConnection admin = connect_raw(target.dsn);
+    run_group_case(target, admin.get());
   }
   // One measurement gives both lines.
   if (options.selected("latency_p50") || options.selected("latency_p99")) {

@@ -368,3 +368,39 @@ TEST_CASE("a reader paging while many writers commit sees every event exactly on
   CHECK(ids(seen) == expected);
   CHECK(std::set<std::int64_t>(expected.begin(), expected.end()).size() == expected.size());
 }
+
+TEST_CASE("created_at is shown in UTC with microseconds whatever the session's time zone") {
+  Client client = connect(text_database());
+  // On the client's own connection, each statement in a transaction of its own.
+  const auto sql = [&](const std::string& statement) {
+    pqxx::nontransaction tx(client.connection());
+    return tx.exec(statement);
+  };
+  client.save("order", "tz", numbered_events(3), 0);
+  // Times whose fraction PostgreSQL prints short or not at all, and offsets
+  // that move the date back or forth.
+  sql("UPDATE meowmx.events SET created_at = CASE version"
+             " WHEN 0 THEN '2025-12-31 23:30:00+00'::timestamptz"
+             " WHEN 1 THEN '2026-03-01 00:15:02.1+00'::timestamptz"
+             " ELSE '2024-02-29 23:59:59.999999+00'::timestamptz END WHERE aggregate_id = 'tz'");
+  const std::vector<std::string> expected = {"2025-12-31T23:30:00.000000Z", "2026-03-01T00:15:02.100000Z",
+                                             "2024-02-29T23:59:59.999999Z"};
+  for (const char* zone : {"UTC", "Asia/Kolkata", "America/St_Johns", "Pacific/Kiritimati", "Etc/GMT+12"}) {
+    CAPTURE(zone);
+    sql(std::string("SET TimeZone = '") + zone + "'");
+    std::vector<std::string> loaded;
+    for (const auto& event : client.load("order", "tz")) loaded.push_back(event.created_at);
+    CHECK(loaded == expected);
+    const auto read = client.read(read_options(Position::beginning(), 1000, {"order"}));
+    REQUIRE(read.size() == 3);
+    CHECK(read[2].created_at == expected[2]);
+  }
+  // What a save returns is shown the same way.
+  sql("SET TimeZone = 'America/St_Johns'");
+  const auto more = client.save("order", "tz", numbered_events(1), 3);
+  CHECK(more[0].created_at == client.load("order", "tz", LoadOptions{.from_version = 3})[0].created_at);
+  CHECK(more[0].created_at ==
+        sql("SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+                    " FROM meowmx.events WHERE aggregate_id = 'tz' AND version = 3")[0][0]
+            .as<std::string>());
+}

@@ -2,6 +2,7 @@
 
 #include "meowmx/error.h"
 #include "store/json_text.h"
+#include "store/utc_timestamp.h"
 
 namespace meowmx::internal {
 
@@ -96,7 +97,7 @@ std::vector<RecordedEvent> recorded_batch(std::string_view aggregate_type, std::
     event.json_text = encoded.at(offset).json;
     event.metadata_text = encoded[offset].metadata;
     event.event_id = source.event_id;
-    event.created_at = row[3].c_str();
+    event.created_at = utc_timestamp({row[3].c_str(), row[3].size()});
   }
   return recorded;
 }

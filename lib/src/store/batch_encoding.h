@@ -32,10 +32,9 @@ std::vector<EncodedEvent> encode_events(const std::vector<NewEvent>& events, std
 // and their encodings; the events must have passed check_new_events().
 std::string batch_parameter(const std::vector<NewEvent>& events, const std::vector<EncodedEvent>& encoded);
 
-// The columns a save returns: what the server chose for each new row.
-inline constexpr const char* kSavedColumns =
-    "id, tx_id, version, "
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+// The columns a save returns: what the server chose for each new row
+// (created_at as utc_timestamp() takes it).
+inline constexpr const char* kSavedColumns = "id, tx_id, version, created_at";
 
 // The recorded events of a save: the caller's events and their encodings plus
 // the returned columns, so nothing the caller already has is sent back.

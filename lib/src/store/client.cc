@@ -17,9 +17,11 @@
 #include "meowmx/error.h"
 #include "store/save_statement.h"
 #include "store/schema.h"
+#include "store/utc_timestamp.h"
 #include "pg/session.h"
 #include "subscriptions/subscription_worker.h"
 #include "subscriptions/wake_up.h"
+#include "subscriptions/wake_up_sender.h"
 
 namespace meowmx {
 namespace {
@@ -32,11 +34,18 @@ const std::string kVersionSql =
     "SELECT coalesce((SELECT version FROM meowmx.aggregates"
     " WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id), 0)";
 
-std::string load_sql(bool reverse) {
+// `bounded`: with $4 the last version (NULL: none) and $5 a limit (NULL:
+// none). A whole aggregate, the common load, goes without them: their
+// generic plan checks both per row.
+std::string load_sql(bool reverse, bool bounded) {
   return std::string("SELECT ") + internal::kEventColumns +
          " FROM meowmx.events WHERE aggregate_type = $1 AND aggregate_id = $2::meowmx.aggregate_id"
-         " AND version >= $3 AND ($4::bigint IS NULL OR version <= $4::bigint)"
-         " ORDER BY version " + (reverse ? "DESC" : "ASC") + " LIMIT $5::bigint";
+         " AND version >= $3" + (bounded ? " AND ($4::bigint IS NULL OR version <= $4::bigint)" : "") +
+         " ORDER BY version " + (reverse ? "DESC" : "ASC") + (bounded ? " LIMIT $5::bigint" : "");
+}
+
+std::string load_statement_name(bool reverse, bool bounded) {
+  return std::string("meowmx_load") + (reverse ? "_reverse" : "") + (bounded ? "_bounded" : "");
 }
 
 // Wakes every worker to look at its checkpoint, so one of a reset or deleted
@@ -74,6 +83,7 @@ struct Client::Impl {
 
   internal::Session session;
   std::optional<AggregateIdType> id_type;  // read once, on first use
+  std::shared_ptr<internal::WakeUpSender> wake_up_sender;  // on the first notifying save
 
   template <typename Fn>
   auto guarded(std::string_view context, Fn&& fn) {
@@ -150,15 +160,31 @@ struct Client::Impl {
     return internal::recorded_batch(type, id, request.events, request.encoded, result);
   }
 
-  // After a save committed. The events are stored whatever happens here, so a
-  // failure is logged, not thrown: a caller told the save failed might write
-  // the events twice. Workers not woken find the events when they poll.
-  // `tx` is the save's: in autocommit, each statement commits on its own.
-  // `saved` holds the save's returned rows, the transaction id among them.
+  // After a save committed: its wake-up, sent at once when no other is on its
+  // way (the leading one), else queued for the process's wake-up sender. The
+  // events are stored whatever happens here, so a failure is logged, not
+  // thrown: a caller told the save failed might write the events twice.
+  // Workers not woken find the events when they poll. `tx` is the save's (in
+  // autocommit, each statement commits on its own); `saved` holds the save's
+  // returned rows, the transaction id among them.
   void wake_subscribers(pqxx::transaction_base& tx, const std::string& type, const std::string& id,
                         const pqxx::result& saved) noexcept {
     try {
-      tx.exec_prepared("meowmx_wake_subscribers", saved[0][1].c_str(), type, id);
+      if (!wake_up_sender) wake_up_sender = internal::WakeUpSender::for_client(session.options());
+      const char* tx_id = saved[0][1].c_str();
+      bool sent = false;
+      if (wake_up_sender->begin_leading()) {
+        try {
+          tx.exec_prepared("meowmx_wake_subscribers",
+                           nlohmann::json{{{"tx", tx_id}, {"type", type}, {"id", id}}}.dump());
+          sent = true;
+        } catch (const std::exception& e) {
+          internal::logger().debug("wake-up not sent on the save's connection ({}); queued",
+                                   internal::redact(internal::one_line(e.what()), session.options().dsn));
+        }
+        wake_up_sender->end_leading();
+      }
+      if (!sent) wake_up_sender->queue(tx_id, type, id);
     } catch (const std::exception& e) {
       internal::logger().warn("saved, but could not wake the subscribers: {}",
                               internal::redact(internal::one_line(e.what()), session.options().dsn));
@@ -235,10 +261,13 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
   for (const internal::SaveShape& shape : internal::kSaveShapes) {
     session.prepare(internal::save_statement_name(shape), internal::save_statement_sql(shape));
   }
-  session.prepare("meowmx_wake_subscribers", internal::kWakeUpSql);
+  session.prepare("meowmx_wake_subscribers", internal::kWakeUpBatchSql);
   session.prepare("meowmx_wake_subscribers_at_commit", internal::kWakeUpAtCommitSql);
-  session.prepare("meowmx_load", load_sql(false));
-  session.prepare("meowmx_load_reverse", load_sql(true));
+  for (const bool reverse : {false, true}) {
+    for (const bool bounded : {false, true}) {
+      session.prepare(load_statement_name(reverse, bounded), load_sql(reverse, bounded));
+    }
+  }
   internal::LogPage page{.after_tx_id = "$1::xid8", .after_id = "$2::bigint", .limit = "$3::bigint"};
   session.prepare("meowmx_read", internal::log_page_sql(page, internal::kEventColumns));
   page.categories = "$4::text[]";
@@ -296,12 +325,17 @@ std::vector<RecordedEvent> Client::load(std::string_view aggregate_type, std::st
   return impl_->guarded("load failed", [&] {
     internal::check_aggregate_id(impl_->aggregate_id_type(), aggregate_id);
     pqxx::nontransaction tx(impl_->connection());
+    const std::string type(aggregate_type);
+    const std::string id(aggregate_id);
+    if (!options.to_version && !options.limit) {
+      return internal::events_from_result(
+          tx.exec_prepared(load_statement_name(options.reverse, false), type, id, options.from_version));
+    }
     const auto to_version = optional_number(options.to_version);
     const auto limit = optional_number(options.limit);
-    return internal::events_from_result(tx.exec_prepared(
-        options.reverse ? "meowmx_load_reverse" : "meowmx_load", std::string(aggregate_type),
-        std::string(aggregate_id), options.from_version, optional_param(to_version),
-        optional_param(limit)));
+    return internal::events_from_result(tx.exec_prepared(load_statement_name(options.reverse, true), type, id,
+                                                         options.from_version, optional_param(to_version),
+                                                         optional_param(limit)));
   });
 }
 
@@ -352,7 +386,7 @@ std::vector<SubscriptionStatus> Client::subscription_status() {
     for (const auto& row : tx.exec(
              "SELECT name, group_member, group_size, array_to_json(categories)::text, checkpoint,"
              " delivered, events_behind, seconds_behind, held_back, coalesce(worker, ''), worker_alive,"
-             " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+             " updated_at,"
              " events_behind_exact, held_back_exact, dead_letters"
              " FROM meowmx.subscription_status ORDER BY name, group_member")) {
       SubscriptionStatus s;
@@ -367,7 +401,7 @@ std::vector<SubscriptionStatus> Client::subscription_status() {
       s.held_back = row[8].as<std::int64_t>();
       s.worker = row[9].as<std::string>();
       s.worker_alive = row[10].as<bool>();
-      s.updated_at = row[11].as<std::string>();
+      s.updated_at = internal::utc_timestamp({row[11].c_str(), row[11].size()});
       s.events_behind_exact = row[12].as<bool>();
       s.held_back_exact = row[13].as<bool>();
       s.dead_letters = row[14].as<std::int64_t>();

@@ -5,39 +5,68 @@
 #include <string_view>
 
 #include "meowmx/error.h"
+#include "store/utc_timestamp.h"
 
 namespace meowmx::internal {
 namespace {
 
-// Straight from libpq's buffer: a delivery decodes every field of every
-// event, and pqxx's conversions would first copy each into a std::string.
-std::string_view text_of(const pqxx::field& field) { return {field.c_str(), field.size()}; }
+// The fields of one row, read in order straight from libpq's buffer. One
+// iterator walks the row: each pqxx::field made by row[i] would copy the
+// result's shared handles, and pqxx's conversions would copy each value
+// into a std::string first.
+class Fields {
+ public:
+  explicit Fields(const pqxx::row& row) : at_(row.begin()) {}
 
-template <typename Integer>
-Integer integer_of(const pqxx::field& field) {
-  const std::string_view text = text_of(field);
-  Integer value{};
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) {
-    throw Error("unexpected integer '" + std::string(text) + "' in column " + field.name());
+  bool next_is_null() const { return at_->is_null(); }
+
+  std::string_view text() {
+    const std::string_view value(at_->c_str(), at_->size());
+    ++at_;
+    return value;
   }
-  return value;
-}
+
+  template <typename Integer>
+  Integer integer() {
+    const char* name = at_->name();
+    const std::string_view value = text();
+    Integer number{};
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (error != std::errc() || end != value.data() + value.size()) {
+      throw Error("unexpected integer '" + std::string(value) + "' in column " + name);
+    }
+    return number;
+  }
+
+  void skip() { ++at_; }
+
+ private:
+  pqxx::row::const_iterator at_;
+};
 
 }  // namespace
 
 RecordedEvent event_from_row(const pqxx::row& row) {
+  Fields fields(row);
   RecordedEvent event;
-  event.id = integer_of<std::int64_t>(row[0]);
-  event.tx_id = integer_of<std::uint64_t>(row[1]);
-  event.aggregate_type = text_of(row[2]);
-  event.aggregate_id = text_of(row[3]);
-  event.version = integer_of<std::int64_t>(row[4]);
-  event.event_type = text_of(row[5]);
-  event.json_text = text_of(row[6]);
-  if (!row[7].is_null()) event.metadata_text = text_of(row[7]);
-  if (!row[8].is_null()) event.event_id = std::string(text_of(row[8]));
-  event.created_at = text_of(row[9]);
+  event.id = fields.integer<std::int64_t>();
+  event.tx_id = fields.integer<std::uint64_t>();
+  event.aggregate_type = fields.text();
+  event.aggregate_id = fields.text();
+  event.version = fields.integer<std::int64_t>();
+  event.event_type = fields.text();
+  event.json_text = fields.text();
+  if (fields.next_is_null()) {
+    fields.skip();
+  } else {
+    event.metadata_text = fields.text();
+  }
+  if (fields.next_is_null()) {
+    fields.skip();
+  } else {
+    event.event_id = std::string(fields.text());
+  }
+  event.created_at = utc_timestamp(fields.text());
   return event;
 }
 

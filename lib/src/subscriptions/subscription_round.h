@@ -11,12 +11,13 @@ namespace meowmx::internal {
 
 struct RoundFilter {
   bool by_category = false;  // adds a text[] parameter of aggregate types
-  bool by_group = false;     // adds the group size and member parameters
+  int group_size = 1;        // above 1: reads only this member's events
+  int group_member = 0;
 };
 
 // The page after a position: $1 tx_id (xid8 text), $2 id, $3 page size, then
-// the categories (text[] literal) when by_category, then the group size and
-// the group member when by_group. Rows: the page's events in log order, with
+// the categories (text[] literal) when by_category. A group's size and
+// member are part of the statement, so the page walks the member's index. Rows: the page's events in log order, with
 // the columns of kEventColumns. Plain parameters, so PostgreSQL plans it once
 // per session (a generic plan) instead of at every round.
 std::string subscription_round_sql(const RoundFilter& filter);

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <charconv>
 #include <string_view>
 
@@ -14,6 +16,7 @@
 #include "store/event_row.h"
 #include "store/input_validation.h"
 #include "store/log_query.h"
+#include "subscriptions/shared_listener.h"
 #include "subscriptions/subscription_round.h"
 #include "subscriptions/wake_up.h"
 
@@ -26,6 +29,10 @@ using std::chrono::milliseconds;
 constexpr milliseconds kFirstPoll{10};
 // A standby worker asks this often at most whether the member is free.
 constexpr milliseconds kStandbyPoll{500};
+// A worker waiting for another's index build asks this often.
+constexpr milliseconds kBuildLockPoll{100};
+const char* kTryBuildLockSql = "SELECT pg_try_advisory_lock(hashtext('meowmx.events_member_of'), 0)";
+const char* kBuildUnlockSql = "SELECT pg_advisory_unlock(hashtext('meowmx.events_member_of'), 0)";
 // Catch-up pages grow up to this many batches, handled in one transaction.
 constexpr std::int64_t kMaxPageBatches = 8;
 
@@ -59,36 +66,60 @@ struct HandlerError {
 }  // namespace
 
 // Notifications of saves, kept when they concern this worker: a category it
-// reads, a group member it is, a transaction it has not delivered yet.
-class SubscriptionWorker::Wakeups : public pqxx::notification_receiver {
+// reads, a group member it is, a transaction it has not delivered yet. They
+// come from the process's shared listener, on its thread.
+class SubscriptionWorker::Wakeups {
  public:
-  Wakeups(pqxx::connection_base& connection, const SubscriptionOptions& options, const Position& checkpoint)
-      : notification_receiver(connection, kWakeUpChannel), options_(options), checkpoint_(checkpoint) {}
+  Wakeups(const ClientOptions& client, const SubscriptionOptions& options)
+      : options_(options),
+        registration_(SharedListener::listen(client, [this](std::optional<std::string_view> payload) {
+          on_payload(payload);
+        })) {}
 
-  void operator()(const std::string& payload, int) override {
-    const std::optional<WakeUp> wake_up = parse_wake_up(payload);
-    if (!wake_up) {  // someone else's NOTIFY, or a reset or delete: look
-      notified = true;
-      return;
-    }
-    if (wake_up->tx_id <= checkpoint_.tx_id) return;
-    if (!options_.categories.empty() &&
-        std::find(options_.categories.begin(), options_.categories.end(), wake_up->aggregate_type) ==
-            options_.categories.end()) {
-      return;
-    }
-    if (options_.group_size > 1 && wake_up->member_hash % options_.group_size != options_.group_member) return;
-    notified = true;
-    awaited_tx_id = std::max(awaited_tx_id, wake_up->tx_id);
+  // Whether a notification came since the last call; the newest notified
+  // transaction not delivered yet goes to `awaited_tx_id`.
+  bool take(std::uint64_t& awaited_tx_id) {
+    std::lock_guard lock(mutex_);
+    const bool was_notified = notified_;
+    notified_ = false;
+    waker.clear();
+    awaited_tx_id = std::max(awaited_tx_id, awaited_tx_id_);
+    awaited_tx_id_ = 0;
+    return was_notified;
   }
 
-  bool notified = false;
-  // The newest transaction notified and not yet delivered, 0 when none.
-  std::uint64_t awaited_tx_id = 0;
+  // The transactions up to this one are delivered.
+  void delivered_up_to(std::uint64_t tx_id) { delivered_tx_id_ = tx_id; }
+
+  Waker waker;  // woken by a notification that concerns this worker
 
  private:
+  void on_payload(std::optional<std::string_view> payload) {
+    const std::optional<WakeUp> wake_up = payload ? parse_wake_up(*payload) : std::nullopt;
+    if (wake_up && !concerns(*wake_up)) return;
+    std::lock_guard lock(mutex_);
+    notified_ = true;  // a save of ours, or someone else's NOTIFY, a reset or a delete: look
+    if (wake_up) awaited_tx_id_ = std::max(awaited_tx_id_, wake_up->tx_id);
+    waker.wake();
+  }
+
+  bool concerns(const WakeUp& wake_up) const {
+    if (wake_up.tx_id <= delivered_tx_id_) return false;
+    if (!options_.categories.empty() &&
+        std::find(options_.categories.begin(), options_.categories.end(), wake_up.aggregate_type) ==
+            options_.categories.end()) {
+      return false;
+    }
+    return options_.group_size == 1 || wake_up.member_hash % options_.group_size == options_.group_member;
+  }
+
   const SubscriptionOptions& options_;
-  const Position& checkpoint_;
+  std::atomic<std::uint64_t> delivered_tx_id_{0};
+  std::mutex mutex_;
+  bool notified_ = false;
+  std::uint64_t awaited_tx_id_ = 0;
+  // Last: no callback runs once it is gone.
+  std::unique_ptr<SharedListener::Registration> registration_;
 };
 
 SubscriptionWorker::SubscriptionWorker(Session& session, std::string name, SubscriptionOptions options,
@@ -121,7 +152,9 @@ SubscriptionWorker::~SubscriptionWorker() {
 
 void SubscriptionWorker::prepare_statements() {
   auto& connection = session_.connection();
-  const RoundFilter filter{.by_category = !options_.categories.empty(), .by_group = options_.group_size > 1};
+  const RoundFilter filter{.by_category = !options_.categories.empty(),
+                           .group_size = options_.group_size,
+                           .group_member = options_.group_member};
   round_statement_ = subscription_round_name(filter);
   connection.prepare(round_statement_, subscription_round_sql(filter));
   connection.prepare("meowmx_sub_claim", kClaimSql);
@@ -130,10 +163,7 @@ void SubscriptionWorker::prepare_statements() {
   connection.prepare("meowmx_sub_move_checkpoint", kMoveCheckpointSql);
 }
 
-void SubscriptionWorker::listen() {
-  wakeups_.reset();
-  wakeups_ = std::make_unique<Wakeups>(session_.connection(), options_, checkpoint_);
-}
+void SubscriptionWorker::listen() { wakeups_ = std::make_unique<Wakeups>(session_.options(), options_); }
 
 void SubscriptionWorker::create_or_check_subscription() {
   pqxx::work tx(session_.connection());
@@ -196,21 +226,45 @@ bool SubscriptionWorker::reload_checkpoint() {
 }
 
 pqxx::result SubscriptionWorker::read_page(pqxx::nontransaction& tx, std::int64_t limit) {
-  const bool by_category = !options_.categories.empty();
-  const bool by_group = options_.group_size > 1;
   const std::string after_tx_id = std::to_string(checkpoint_.tx_id);
-  if (by_category && by_group) {
-    return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_,
-                            options_.group_size, options_.group_member);
+  if (options_.categories.empty()) return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit);
+  return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_);
+}
+
+bool SubscriptionWorker::ensure_group_index() {
+  if (options_.group_size == 1) return true;
+  const std::string index = group_index_name(options_.group_size, options_.group_member);
+  pqxx::nontransaction tx(session_.connection());
+  const auto valid = [&] {
+    const auto rows = tx.exec_params(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('meowmx.' || $1)", index);
+    return rows.empty() ? std::optional<bool>() : std::optional<bool>(rows[0][0].as<bool>());
+  };
+  if (valid() == true) return true;
+  // One build at a time on meowmx.events: two would wait for each other's
+  // transactions. Asked for without waiting in the statement, whose snapshot
+  // the running build would wait for in turn.
+  while (!tx.exec(kTryBuildLockSql)[0][0].as<bool>()) {
+    if (stop_.stop_requested()) return false;
+    stop_waker_.wait_for(kBuildLockPoll);
   }
-  if (by_category) {
-    return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_);
-  }
-  if (by_group) {
-    return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, options_.group_size,
-                            options_.group_member);
-  }
-  return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit);
+  struct BuildUnlock {
+    pqxx::nontransaction& session;
+    ~BuildUnlock() {
+      try {
+        session.exec(kBuildUnlockSql);
+      } catch (const std::exception&) {
+        // The connection is gone, and the lock with it.
+      }
+    }
+  } unlock{tx};
+  const std::optional<bool> found = valid();
+  if (found == true) return true;
+  if (found == false) tx.exec("DROP INDEX CONCURRENTLY IF EXISTS meowmx." + index);  // a build cut short
+  logger().info("subscription {}: building index meowmx.{} for member {} of {}", name_, index,
+                options_.group_member, options_.group_size);
+  tx.exec(group_index_sql(options_.group_size, options_.group_member));
+  return true;
 }
 
 bool SubscriptionWorker::move_checkpoint(pqxx::work& tx, const Position& to, std::int64_t delivered) {
@@ -335,31 +389,20 @@ void SubscriptionWorker::park_dead_letter(const Position& event, const std::stri
 }
 
 bool SubscriptionWorker::wait(milliseconds timeout) {
-  auto& connection = session_.connection();
-  connection.get_notifs();
-  if (!wakeups_->notified && !stop_.stop_requested()) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    // Notifications that concern others do not end the wait.
-    for (auto left = timeout; !wakeups_->notified && !stop_waker_.woken() && left.count() > 0;
-         left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now())) {
-      wait_for_socket(connection.sock(), {&stop_waker_}, left);
-      connection.get_notifs();
-    }
+  wakeups_->delivered_up_to(checkpoint_.tx_id);
+  if (!wakeups_->waker.woken() && !stop_.stop_requested()) {
+    wait_for_socket(-1, {&wakeups_->waker, &stop_waker_}, timeout);
   }
-  const bool notified = wakeups_->notified;
-  wakeups_->notified = false;
-  return notified;
+  return wakeups_->take(awaited_tx_id_);
 }
 
 void SubscriptionWorker::reconnect_with_backoff() {
   milliseconds backoff{100};
-  wakeups_.reset();
   claimed_ = false;  // the lock went with the old session
   while (!stop_.stop_requested()) {
     try {
       session_.reconnect();
       prepare_statements();
-      listen();
       logger().info("subscription {}: reconnected; resuming from the checkpoint", name_);
       return;
     } catch (const ConnectionError& e) {
@@ -372,11 +415,14 @@ void SubscriptionWorker::reconnect_with_backoff() {
 
 void SubscriptionWorker::run() {
   std::stop_callback on_stop(stop_, [this] { stop_waker_.wake(); });
-  session_.guarded("subscription " + name_, [&] {
+  const bool ready = session_.guarded("subscription " + name_, [&] {
     create_or_check_subscription();
+    if (!ensure_group_index()) return false;
     prepare_statements();
     listen();
+    return true;
   });
+  if (!ready) return;
   // While a notified transaction is not delivered yet (the horizon holds it
   // back, and what holds it may end without a NOTIFY): polls with backoff.
   milliseconds held_poll{0};
@@ -396,10 +442,10 @@ void SubscriptionWorker::run() {
         continue;
       }
       if (options_.stop_when_caught_up) return;
-      if (wakeups_->awaited_tx_id > checkpoint_.tx_id) {
+      if (awaited_tx_id_ > checkpoint_.tx_id) {
         held_poll = held_poll.count() == 0 ? kFirstPoll : std::min(held_poll * 2, options_.max_sleep);
       } else {
-        wakeups_->awaited_tx_id = 0;
+        awaited_tx_id_ = 0;
         held_poll = milliseconds{0};
       }
       wait(held_poll.count() > 0 ? held_poll : options_.max_sleep);

@@ -7,8 +7,8 @@
 // handler over the page in batches, moves the stored checkpoint if it is
 // still the one the page was read after, and commits. A checkpoint moved by
 // somebody else (a reset) is taken over; a deleted subscription stops the
-// worker. Between rounds it waits for a NOTIFY naming one of its categories,
-// or polls every max_sleep. A broken connection is replaced with backoff and
+// worker. Between rounds it waits for a NOTIFY naming one of its categories
+// (through the process's shared listener), or polls every max_sleep. A broken connection is replaced with backoff and
 // delivery resumes from the stored checkpoint.
 #ifndef MEOWMX_SRC_SUBSCRIPTIONS_SUBSCRIPTION_WORKER_H_
 #define MEOWMX_SRC_SUBSCRIPTIONS_SUBSCRIPTION_WORKER_H_
@@ -49,6 +49,9 @@ class SubscriptionWorker {
 
   void prepare_statements();
   void create_or_check_subscription();
+  // In a consumer group: builds the member's index if nobody has yet. False
+  // when a stop came while another build held the lock.
+  bool ensure_group_index();
   // Claims the member if it is free and loads its checkpoint; false when
   // another worker holds it.
   bool claim();
@@ -92,6 +95,8 @@ class SubscriptionWorker {
   Position checkpoint_;  // the stored checkpoint while claimed_
   // Pages grow while they come back full (catching up), by this factor of batch_size.
   std::int64_t page_batches_ = 1;
+  // The newest transaction notified and not delivered yet, 0 when none.
+  std::uint64_t awaited_tx_id_ = 0;
 
   // After a batch failed, events are delivered one at a time up to the
   // batch's last position, so the failing event is found and retried alone.

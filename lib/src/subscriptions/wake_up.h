@@ -12,17 +12,20 @@ namespace meowmx::internal {
 
 inline constexpr const char* kWakeUpChannel = "meowmx_events";
 
-// Parameters: $1 the save's transaction id, $2 aggregate type, $3 aggregate id.
-// The payload is "<tx_id> <member hash> <aggregate type>", the member hash
-// being meowmx.group_member_of's before the modulo. The NOTIFY runs in a
-// transaction of its own: in the save's, it would serialise every notifying
-// commit, WAL flush included, behind PostgreSQL's one lock for the
-// notification queue; alone, it commits without waiting for the flush (a
+// Parameter $1: the wake-ups of saves that committed, as a JSON array of
+// {"tx": transaction id, "type": aggregate type, "id": aggregate id}. Each
+// payload is "<tx_id> <member hash> <aggregate type>", the member hash being
+// meowmx.group_member_of's before the modulo. The NOTIFYs run in a
+// transaction of their own: in the save's, they would serialise every
+// notifying commit, WAL flush included, behind PostgreSQL's one lock for the
+// notification queue; alone, they commit without waiting for the flush (a
 // notification is lost with a crash anyway), so the lock is held briefly.
-inline constexpr const char* kWakeUpSql =
-    "SELECT pg_notify('meowmx_events', $1::text || ' ' ||"
-    " (hashtext($3::meowmx.aggregate_id::text)::bigint & 2147483647)::text || ' ' || $2::text),"
-    " set_config('synchronous_commit', 'off', true)";
+// Identical payloads in one transaction are folded into one by PostgreSQL.
+inline constexpr const char* kWakeUpBatchSql =
+    "SELECT pg_notify('meowmx_events', w.tx || ' ' ||"
+    " (hashtext(w.id::meowmx.aggregate_id::text)::bigint & 2147483647)::text || ' ' || w.type),"
+    " set_config('synchronous_commit', 'off', true)"
+    " FROM jsonb_to_recordset($1::jsonb) AS w(tx text, type text, id text)";
 
 // The same wake-up for a save in the caller's transaction ($1 aggregate type,
 // $2 aggregate id): PostgreSQL sends it at that commit, never after a

@@ -1,0 +1,68 @@
+#include "subscriptions/wake_up_sender.h"
+
+#include <pqxx/pqxx>
+
+#include "common/logger.h"
+#include "pg/connection_errors.h"
+#include "pg/dsn.h"
+#include "subscriptions/process_shared.h"
+#include "subscriptions/wake_up.h"
+
+namespace meowmx::internal {
+
+std::shared_ptr<WakeUpSender> WakeUpSender::for_client(const ClientOptions& options) {
+  return process_shared<WakeUpSender>(options);
+}
+
+WakeUpSender::WakeUpSender(ClientOptions options)
+    : options_(std::move(options)), thread_([this](std::stop_token stop) { run(stop); }) {}
+
+WakeUpSender::~WakeUpSender() {
+  thread_.request_stop();
+  queued_.notify_all();
+}
+
+bool WakeUpSender::begin_leading() {
+  bool idle = false;
+  return sending_.compare_exchange_strong(idle, true);
+}
+
+void WakeUpSender::end_leading() { sending_ = false; }
+
+void WakeUpSender::queue(std::string_view tx_id, std::string_view aggregate_type, std::string_view aggregate_id) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_.push_back({{"tx", tx_id}, {"type", aggregate_type}, {"id", aggregate_id}});
+  }
+  queued_.notify_one();
+}
+
+void WakeUpSender::run(std::stop_token stop) {
+  for (;;) {
+    nlohmann::json batch = nlohmann::json::array();
+    {
+      std::unique_lock lock(mutex_);
+      queued_.wait(lock, [&] { return !pending_.empty() || stop.stop_requested(); });
+      if (pending_.empty()) return;  // stopped with nothing left to send
+      batch.swap(pending_);
+    }
+    sending_ = true;  // saves meanwhile queue theirs for the next batch
+    send(batch);
+    sending_ = false;
+  }
+}
+
+void WakeUpSender::send(const nlohmann::json& wake_ups) {
+  try {
+    if (!connection_ || !connection_->is_open()) {
+      connection_ = std::make_unique<pqxx::connection>(conninfo_for(options_.dsn, options_.application_name));
+    }
+    pqxx::nontransaction tx(*connection_);
+    tx.exec_params(kWakeUpBatchSql, wake_ups.dump());
+  } catch (const std::exception& e) {
+    connection_.reset();
+    logger().warn("saved, but could not wake the subscribers: {}", redact(one_line(e.what()), options_.dsn));
+  }
+}
+
+}  // namespace meowmx::internal
