@@ -71,7 +71,7 @@ std::string MariaDbServer::url() const { return "mysql://root@127.0.0.1:" + std:
 
 std::vector<std::string> MariaDbServer::client_argv() const {
   return {"mariadb", "--no-defaults", "--protocol=TCP", "--host=127.0.0.1", "--port=" + std::to_string(port_),
-          "--user=root", "--batch", "--skip-column-names", "--raw"};
+          "--user=root", "--default-character-set=utf8mb4", "--batch", "--skip-column-names", "--raw"};
 }
 
 void MariaDbServer::execute(const std::string& sql) const {

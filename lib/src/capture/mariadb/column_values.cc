@@ -315,7 +315,10 @@ Value fixed_string(const BinlogColumn& column, BinlogReader& in) {
   const std::uint8_t byte0 = column.meta >> 8;
   const std::uint8_t byte1 = column.meta & 0xFF;
   const unsigned max_length = (byte0 & 0x30) != 0x30 ? byte1 | (((byte0 & 0x30) ^ 0x30) << 4) : byte1;
-  const auto bytes = in.take(in.uint_le(max_length > 255 ? 2 : 1));
+  std::string bytes(in.take(in.uint_le(max_length > 255 ? 2 : 1)));
+  // The binlog drops a BINARY's trailing zero bytes, as a CHAR's trailing
+  // spaces (which SELECT drops too); the column holds them.
+  if (column.collation == kBinaryCollation && bytes.size() < max_length) bytes.resize(max_length, '\0');
   if (column.sql_type == "uuid" && bytes.size() == 16) return string(uuid_text(bytes));
   if (column.sql_type == "inet6" && bytes.size() == 16) return string(inet6_text(bytes));
   return characters(column, bytes);
