@@ -3,3 +3,5 @@
 # server settings it refuses in a binary of their own (a second server).
 meowmx_add_test(mysql_test ${CMAKE_CURRENT_LIST_DIR}/mysql_test.cc)
 set_tests_properties(mysql_test PROPERTIES TIMEOUT 300)
+meowmx_add_test(mysql_cli_test ${CMAKE_CURRENT_LIST_DIR}/mysql_cli_test.cc)
+set_tests_properties(mysql_cli_test PROPERTIES TIMEOUT 300)

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 #include <optional>
 #include <unordered_map>
 
@@ -79,11 +82,60 @@ void require_on_server(const DumpStart& start, const std::vector<BinaryLog>& log
               "with --from beginning or --from now");
 }
 
+// Writes the stream's position to its store as soon as the pipeline's low
+// watermark moves, from a thread of its own, so that a crash repeats as
+// little as it can (at most the transaction being stored); and the idle
+// positions the source thread hands it. Only ever forward.
+class PositionKeeper {
+ public:
+  PositionKeeper(Pipeline& pipeline, PositionStore& store, std::optional<BinlogPosition> kept)
+      : pipeline_(pipeline), store_(store), kept_(std::move(kept)), thread_([this](std::stop_token stop) { run(stop); }) {}
+
+  void keep(const BinlogPosition& position) {
+    std::lock_guard lock(mutex_);
+    if (kept_ && compare(TransactionPosition{position}, TransactionPosition{*kept_}) <= 0) return;
+    store_.save(position);
+    kept_ = position;
+  }
+
+  // Keeps the watermark now, and rethrows what the thread failed with.
+  void flush() {
+    keep_acknowledged();
+    std::lock_guard lock(mutex_);
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  void keep_acknowledged() {
+    pipeline_.progress().clear();
+    if (const auto low = pipeline_.acknowledged()) keep(std::get<BinlogPosition>(*low));
+  }
+
+  void run(const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      if (!pipeline_.progress().wait_for(std::chrono::milliseconds(100))) continue;
+      try {
+        keep_acknowledged();
+      } catch (...) {
+        std::lock_guard lock(mutex_);
+        failure_ = std::current_exception();
+        return;
+      }
+    }
+  }
+
+  Pipeline& pipeline_;
+  PositionStore& store_;
+  std::mutex mutex_;
+  std::optional<BinlogPosition> kept_;
+  std::exception_ptr failure_;
+  std::jthread thread_;  // last: started once the rest exists
+};
+
 class Session {
  public:
-  Session(const MysqlSource& options, Pipeline& pipeline, MysqlConnection& control, PositionStore& store,
-          BinlogPosition start)
-      : options_(options), pipeline_(pipeline), control_(control), store_(store), at_(std::move(start)) {}
+  Session(Pipeline& pipeline, MysqlConnection& control, PositionKeeper& keeper, BinlogPosition start)
+      : pipeline_(pipeline), control_(control), keeper_(keeper), at_(std::move(start)) {}
 
   void handle(const BinlogEvent& event) {
     switch (event.type) {
@@ -123,20 +175,10 @@ class Session {
   bool in_group() const { return in_group_; }
   bool in_transaction() const { return began_; }
 
-  // Keeps what every sink has: the pipeline's low watermark, or, when it has
-  // nothing outstanding, the position after the last whole group.
-  void report() {
-    pipeline_.progress().clear();
-    std::optional<BinlogPosition> candidate;
-    if (const auto low = pipeline_.acknowledged()) candidate = std::get<BinlogPosition>(*low);
-    if (!in_group_ && pipeline_.idle() && at_.pos > 0 &&
-        (!candidate || compare(TransactionPosition{at_}, TransactionPosition{*candidate}) > 0)) {
-      candidate = at_;
-    }
-    if (!candidate || candidate == saved_) return;
-    if (saved_ && compare(TransactionPosition{*candidate}, TransactionPosition{*saved_}) < 0) return;
-    store_.save(*candidate);
-    saved_ = candidate;
+  // Keeps the position after the last whole group once every sink has
+  // everything before it (nothing outstanding in the pipeline).
+  void keep_idle_position() {
+    if (!in_group_ && at_.pos > 0 && pipeline_.idle()) keeper_.keep(at_);
   }
 
   void abort_transaction() {
@@ -273,13 +315,11 @@ class Session {
     pipeline_.change(std::move(change));
   }
 
-  const MysqlSource& options_;
   Pipeline& pipeline_;
   MysqlConnection& control_;
-  PositionStore& store_;
+  PositionKeeper& keeper_;
   BinlogPosition at_;  // after the last whole group (the current file's offset)
   BinlogPosition group_start_;
-  std::optional<BinlogPosition> saved_;
   std::unordered_map<std::uint64_t, Mapped> maps_;
   std::map<const CapturedTable*, std::map<std::string, std::string>> ambiguous_types_;
   std::unordered_map<std::uint64_t, bool> checked_types_;
@@ -347,16 +387,19 @@ void BinlogSource::run(Pipeline& pipeline, const Waker& stop) {
   logger().info("streaming the binlog of {} from {}", dsn_.describe(),
                 start.gtid.empty() ? start.file + ":" + std::to_string(start.position) : "gtid " + start.gtid);
 
-  Session session(options_, pipeline, control, *store,
+  PositionKeeper keeper(pipeline, *store, kept);
+  Session session(pipeline, control, keeper,
                   kept.value_or(BinlogPosition{start.file, start.gtid.empty() ? start.position : 0, ""}));
-  pipeline.set_keepalive([&] { session.report(); }, options_.heartbeat);
   BinlogEvent event;
   try {
     // Stop only between transactions, so a sink never has half of one.
     while (session.in_group() || !stop.woken()) {
       if (!stream.next(event)) break;
       session.handle(event);
-      if (!session.in_group() && pipeline.progress().woken()) session.report();
+      if (!session.in_group() && event.type == HEARTBEAT_LOG_EVENT) {
+        session.keep_idle_position();
+        keeper.flush();
+      }
     }
   } catch (const ConnectionError&) {
     session.abort_transaction();
@@ -364,7 +407,8 @@ void BinlogSource::run(Pipeline& pipeline, const Waker& stop) {
   }
   session.abort_transaction();  // an unfinished group at the end of a --once dump
   pipeline.drain();
-  session.report();
+  keeper.flush();
+  session.keep_idle_position();
   logger().info("stopped streaming the binlog at {}:{}", session.at().file, session.at().pos);
 }
 
