@@ -19,6 +19,8 @@
 #include "support/running_pub.h"
 #include "support/servers/mariadb_server.h"
 #include "support/servers/temp_dir.h"
+#include "support/sql.h"
+#include "support/test_cluster.h"
 
 using namespace meowmx;
 using namespace std::chrono_literals;
@@ -322,4 +324,66 @@ TEST_CASE("every column type is decoded exactly as the server's own SELECT shows
   // Exact in the JSON text too: big integers and DECIMALs never pass through a double.
   CHECK(raw[0]["values"]["bu"].is_number_unsigned());
   CHECK(raw[0]["values"]["dmax"].is_string());
+}
+
+TEST_CASE("the log sink fed from MariaDB: captured changes become events, exactly once") {
+  const Stream stream = fresh_stream();
+  const auto dsn = testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kText});
+  MysqlSource source = source_for(stream, {stream.database + ".test"});
+  source.state_file.clear();
+  source.position_dsn = dsn;  // the position in the same database, beside the log sink's own
+  run_once(source);
+  mariadb().execute("USE " + stream.database + ";\n" + kMeepoExample);
+  auto run_with_log = [&] {
+    SignalBus bus;
+    Pub pub({.source = source}, bus);
+    pub.add_sink(make_log_sink({.dsn = dsn}));
+    pub.run();
+  };
+  run_with_log();
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM meowmx.events") == 13);
+  Client client(ClientOptions{dsn});
+  const auto first = client.load("test", "1");
+  REQUIRE(first.size() == 3);
+  CHECK(first[0].event_type == "test_write");
+  CHECK(first[2].event_type == "test_delete");
+  CHECK_THAT(first[0].metadata()["capture"].get<std::string>(),
+             Catch::StartsWith("mysql:") && Catch::EndsWith("/" + stream.slot));
+  // Started again from before the log sink's resume point: nothing appended twice.
+  testing::sql(dsn, "DELETE FROM meowmx.capture_source_positions");
+  source.from = "beginning";
+  run_with_log();
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM meowmx.events") == 13);
+}
+
+TEST_CASE("compressed binlog events (log_bin_compress) are uncompressed and decoded") {
+  const Stream stream = fresh_stream();
+  const MysqlSource source = source_for(stream, {stream.database + ".test"});
+  run_once(source);
+  mariadb().execute("SET GLOBAL log_bin_compress = ON; SET GLOBAL log_bin_compress_min_len = 10;");
+  mariadb().execute("INSERT INTO " + stream.database + ".test (data) VALUES (REPEAT('z', 32)), ('b');\nUPDATE " +
+                    stream.database + ".test SET data = 'c' WHERE id = 1;");
+  mariadb().execute("SET GLOBAL log_bin_compress = OFF;");
+  SignalBus bus;
+  std::vector<nlohmann::json> raw;
+  bus.signal("test_write_raw").connect([&raw](const nlohmann::json& change) { raw.push_back(change); });
+  testing::Recording recording;
+  Pub pub({.source = source}, bus);
+  pub.add_sink(std::make_unique<testing::RecordingSink>(recording));
+  pub.run();
+  CHECK(recording.change_lines() == std::vector<std::string>{"test_write 1", "test_write 2", "test_update 1"});
+  REQUIRE(raw.size() == 2);
+  CHECK(raw[0]["values"]["data"] == std::string(32, 'z'));
+}
+
+TEST_CASE("a server without binlog_row_metadata=FULL is refused, naming the setting") {
+  testing::MariaDbServer minimal({.settings = {"--binlog-row-metadata=MINIMAL"}});
+  minimal.execute("CREATE DATABASE shop; CREATE TABLE shop.test (id INT PRIMARY KEY);");
+  testing::TempDir dir("meowmx-mysql-minimal");
+  MysqlSource source;
+  source.dsn = minimal.url();
+  source.tables = {"shop.test"};
+  source.state_file = (dir.path() / "state.json").string();
+  source.once = true;
+  CHECK_THROWS_WITH(run_once(source), Catch::Contains("binlog_row_metadata=FULL"));
 }
