@@ -60,6 +60,7 @@ test: deps build
 bench: deps build
     {{build_dir}}/bench/meowmx_bench
     {{build_dir}}/bench/pub_bench
+    {{build_dir}}/bench/binlog_bench
 
 # Stop the dev cluster started by `demo` (its data stays in dev_dir)
 dev-db-stop:
