@@ -64,7 +64,7 @@ struct PostgresTriggerSource {
 // A MySQL or MariaDB server's row binlog, read as a replica does (see
 // docs/mysql-source.md). The server needs log_bin, binlog_format=ROW and
 // binlog_row_metadata=FULL; the user REPLICATION SLAVE (MariaDB: BINLOG
-// MONITOR too) and SELECT on the tables.
+// MONITOR and REPLICATION MASTER ADMIN too) and SELECT on the tables.
 struct MysqlSource {
   // mysql://user:password@host:port/[database]. Never printed with its password.
   std::string dsn;
