@@ -387,3 +387,19 @@ TEST_CASE("a server without binlog_row_metadata=FULL is refused, naming the sett
   source.once = true;
   CHECK_THROWS_WITH(run_once(source), Catch::Contains("binlog_row_metadata=FULL"));
 }
+
+TEST_CASE("mysql_pub_status: the kept position, the server's, and the binlog bytes between") {
+  const Stream stream = fresh_stream();
+  const MysqlSource source = source_for(stream, {stream.database + ".test"});
+  CHECK_FALSE(mysql_pub_status(source).kept.has_value());
+  run_once(source);
+  CHECK(mysql_pub_status(source).pending_bytes == 0);
+  mariadb().execute("INSERT INTO " + stream.database + ".test (data) VALUES ('a');");
+  const MysqlPubStatus behind = mysql_pub_status(source);
+  REQUIRE(behind.kept.has_value());
+  CHECK(behind.pending_bytes > 0);
+  CHECK(behind.current.pos > behind.kept->pos);
+  CHECK_FALSE(behind.purged);
+  run_once(source);
+  CHECK(mysql_pub_status(source).pending_bytes == 0);
+}

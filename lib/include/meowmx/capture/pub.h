@@ -170,6 +170,20 @@ struct PubDropResult {
 // some process still reads from after a few seconds is (stop that pub first).
 PubDropResult pub_drop(const std::string& dsn, const std::string& slot, const std::string& publication = "");
 
+// A MySQL stream's kept position beside the server's binlog.
+struct MysqlPubStatus {
+  std::string slot;
+  std::optional<BinlogPosition> kept;  // nullopt: nothing kept yet
+  BinlogPosition current;              // the end of the server's binlog now, with its GTID position
+  bool purged = false;                 // the kept position's binlog is no longer on the server
+  std::int64_t pending_bytes = 0;      // binlog bytes from the kept position to the end (0 when purged)
+};
+
+// Reads the position the way the source keeps it (MysqlSource::state_file,
+// else position_dsn, under `slot`) and asks the server for its binlogs.
+// Throws as Pub::run() does for bad options or unreachable servers.
+MysqlPubStatus mysql_pub_status(const MysqlSource& source);
+
 // Removes what the trigger source installed on these tables, and its
 // trigger functions once no table uses them.
 void uninstall_pub_triggers(const std::string& dsn, const std::vector<std::string>& tables);
