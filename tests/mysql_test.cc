@@ -403,3 +403,22 @@ TEST_CASE("mysql_pub_status: the kept position, the server's, and the binlog byt
   run_once(source);
   CHECK(mysql_pub_status(source).pending_bytes == 0);
 }
+
+TEST_CASE("a server id another replica uses is an error naming it") {
+  const Stream stream = fresh_stream();
+  MysqlSource first = source_for(stream, {stream.database + ".test"});
+  first.once = false;
+  first.server_id = 4242;
+  SignalBus bus;
+  std::vector<std::unique_ptr<Sink>> sinks;
+  testing::RunningPub running({.source = first}, std::move(sinks), bus);
+  testing::wait_until("the first stream is registered", 30s, [&] {
+    running.rethrow_if_failed();
+    return mariadb().query("SHOW SLAVE HOSTS").find("4242") != std::string::npos;
+  });
+  const Stream other = fresh_stream();
+  MysqlSource second = source_for(other, {other.database + ".test"});
+  second.server_id = 4242;
+  CHECK_THROWS_WITH(run_once(second), Catch::Contains("server id 4242 is in use by another replica"));
+  running.stop();
+}

@@ -38,6 +38,7 @@ MysqlDsn parse_mysql_dsn(std::string_view uri) {
   if (rest.data() == nullptr) {
     throw InvalidArgument("the MySQL DSN must be a URI: mysql://user:password@host:port/database");
   }
+  rest = rest.substr(0, rest.find('?'));  // URI options: none are read
   const auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   if (slash != std::string_view::npos) dsn.database = percent_decoded(rest.substr(slash + 1), "database");
