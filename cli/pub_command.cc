@@ -198,7 +198,9 @@ void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction&
   set_examples(pub, {"meowmx pub --tables orders",
                      "meowmx pub --tables orders,sales.lines --sink log --once",
                      "meowmx pub --tables '\"Odd Schema\".\"order-items\"' --sink zmq --zmq-bind tcp://127.0.0.1:5555",
-                     "meowmx pub --source postgres-trigger --tables orders --format json"});
+                     "meowmx pub --source postgres-trigger --tables orders --format json",
+                     "meowmx pub --source mysql --mysql-dsn mysql://repl:secret@127.0.0.1:3306/ --tables shop.orders "
+                     "--state-file orders.pos"});
   pub->callback([&global, &action, args] { action = [&global, args] { return run_pub(global, *args); }; });
 
   auto* status = app.add_subcommand("pub-status", "Show a pub's slot: confirmed position and the WAL it retains");
