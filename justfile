@@ -62,6 +62,7 @@ bench: deps build
     {{build_dir}}/bench/pub_bench
     {{build_dir}}/bench/redis_bench
     {{build_dir}}/bench/replicate_bench
+    {{build_dir}}/bench/binlog_bench
 
 # Stop the dev cluster started by `demo` (its data stays in dev_dir)
 dev-db-stop:

@@ -42,16 +42,30 @@ bool chosen(const std::vector<std::string>& names, std::string_view name) {
 
 // A flag of a group that is not chosen would be ignored: refuse it.
 void check_unused_groups(const PubArgs& args, const std::vector<std::string>& sinks) {
+  std::vector<std::string> shared;
+  for (const auto& group : args.source_groups) {
+    if (group->name() == args.source) shared = group->shared_flags();
+  }
   std::size_t at = 0;
   auto check = [&](const FlagGroup& group, bool used, const char* selector) {
     for (const CLI::Option* option : args.groups[at++]->get_options()) {
-      if (!used && option->count() > 0) {
+      if (!used && option->count() > 0 && !chosen(shared, option->get_name())) {
         throw InvalidArgument(option->get_name() + " belongs to " + selector + " " + std::string(group.name()));
       }
     }
   };
   for (const auto& group : args.source_groups) check(*group, group->name() == args.source, "--source");
   for (const auto& group : args.sink_groups) check(*group, chosen(sinks, group->name()), "--sink");
+}
+
+// The PostgreSQL DSN; a source that can do without gets "" when none resolves.
+std::string optional_dsn(const GlobalOptions& global, bool needed) {
+  try {
+    return resolve_dsn(global);
+  } catch (const ConnectionError&) {
+    if (needed) throw;
+    return "";
+  }
 }
 
 // Runs the pub until it ends by itself (--once) or SIGINT/SIGTERM asks it
@@ -64,11 +78,11 @@ void run_until_stopped(Pub& pub) {
 int run_pub(const GlobalOptions& global, const PubArgs& args) {
   const auto sinks = args.sinks.empty() ? std::vector<std::string>{"print"} : args.sinks;
   check_unused_groups(args, sinks);
-  const PubTarget target{resolve_dsn(global), args.tables};
   const SourceFlags* source = nullptr;
   for (const auto& group : args.source_groups) {
     if (group->name() == args.source) source = group.get();
   }
+  const PubTarget target{optional_dsn(global, source->needs_dsn()), args.tables};
   if (const auto done = source->run_instead(target)) {
     print_json_line(*done);
     return 0;
@@ -219,7 +233,9 @@ void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction&
   set_examples(pub, {"meowmx pub --tables orders",
                      "meowmx pub --tables orders,sales.lines --sink log --once",
                      "meowmx pub --tables '\"Odd Schema\".\"order-items\"' --sink zmq --zmq-bind tcp://127.0.0.1:5555",
-                     "meowmx pub --source postgres-trigger --tables orders --format json"});
+                     "meowmx pub --source postgres-trigger --tables orders --format json",
+                     "meowmx pub --source mysql --mysql-dsn mysql://repl:secret@127.0.0.1:3306/ --tables shop.orders "
+                     "--state-file orders.pos"});
   pub->callback([&global, &action, args] { action = [&global, args] { return run_pub(global, *args); }; });
 
   auto* status = app.add_subcommand(

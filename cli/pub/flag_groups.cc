@@ -6,6 +6,7 @@ std::vector<std::unique_ptr<SourceFlags>> source_flag_groups() {
   std::vector<std::unique_ptr<SourceFlags>> groups;
   groups.push_back(postgres_source_flags());
   groups.push_back(postgres_trigger_source_flags());
+  groups.push_back(mysql_source_flags());
   return groups;
 }
 

@@ -32,6 +32,8 @@ class FlagGroup {
   virtual std::string_view summary() const = 0;
   // Declares the group's flags.
   virtual void add_flags(CLI::Option_group& group) = 0;
+  // Flags of another group (declared before this one) that this group reads too.
+  virtual std::vector<std::string> shared_flags() const { return {}; }
 };
 
 class SourceFlags : public FlagGroup {
@@ -40,6 +42,9 @@ class SourceFlags : public FlagGroup {
   // When the group's flags ask for a one-off task instead of a pub (the
   // trigger source's --uninstall), does it and returns the JSON line to print.
   virtual std::optional<nlohmann::json> run_instead(const PubTarget&) const { return std::nullopt; }
+  // Whether the source needs the PostgreSQL database (PubTarget::dsn); when
+  // not, the DSN is empty unless one can be resolved.
+  virtual bool needs_dsn() const { return true; }
 };
 
 class SinkFlags : public FlagGroup {
@@ -55,6 +60,7 @@ std::vector<std::unique_ptr<SinkFlags>> sink_flag_groups();
 // Each source's and sink's group (postgres_source.cc, print_sink.cc, ...).
 std::unique_ptr<SourceFlags> postgres_source_flags();
 std::unique_ptr<SourceFlags> postgres_trigger_source_flags();
+std::unique_ptr<SourceFlags> mysql_source_flags();
 std::unique_ptr<SinkFlags> print_sink_flags();
 std::unique_ptr<SinkFlags> zmq_sink_flags();
 std::unique_ptr<SinkFlags> log_sink_flags();

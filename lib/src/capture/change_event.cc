@@ -103,6 +103,11 @@ std::string text_line(const ChangeEvent& change) {
 std::string to_json_text(const Transaction& transaction, const ChangeEvent& change) {
   std::string out = R"({"table":)";
   internal::append_json_string(out, change.table->stem);
+  // MySQL's tables are told apart by database; PostgreSQL's stem says the schema.
+  if (std::holds_alternative<BinlogPosition>(transaction.position)) {
+    out += R"(,"database":)";
+    internal::append_json_string(out, change.table->name.space);
+  }
   out += R"(,"action":")";
   out += to_string(change.action);
   out += R"(","pk":)";

@@ -4,6 +4,7 @@
 
 #include <pqxx/nontransaction>
 
+#include "capture/mariadb/binlog_source.h"
 #include "capture/postgres/catalog.h"
 #include "capture/postgres/identifiers.h"
 #include "capture/postgres/logical_source.h"
@@ -35,6 +36,9 @@ std::unique_ptr<internal::Source> make_source(const SourceOptions& options) {
           [](const PostgresTriggerSource& source) -> std::unique_ptr<internal::Source> {
             return std::make_unique<internal::TriggerSource>(source);
           },
+          [](const MysqlSource& source) -> std::unique_ptr<internal::Source> {
+            return std::make_unique<internal::BinlogSource>(source);
+          },
       },
       options);
 }
@@ -47,7 +51,8 @@ std::string publication_or_slot(const std::string& publication, const std::strin
 
 std::string_view source_name(const SourceOptions& source) {
   return std::visit(Overloaded{[](const PostgresSource&) { return std::string_view("postgres"); },
-                               [](const PostgresTriggerSource&) { return std::string_view("postgres-trigger"); }},
+                               [](const PostgresTriggerSource&) { return std::string_view("postgres-trigger"); },
+                               [](const MysqlSource&) { return std::string_view("mysql"); }},
                     source);
 }
 

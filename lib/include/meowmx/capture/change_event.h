@@ -77,7 +77,7 @@ std::string key_json(const ChangeEvent& change);
 // written as a JSON string.
 std::string text_line(const ChangeEvent& change);
 
-// The raw form: {"table", "action", "pk", "values" | "before"/"after",
+// The raw form: {"table", "database" (MySQL), "action", "pk", "values" | "before"/"after",
 // "unchanged_toast" (when not empty), "position", "xid", "commit_time"},
 // with "table" the event stem and values as exact as the source sent them.
 std::string to_json_text(const Transaction& transaction, const ChangeEvent& change);

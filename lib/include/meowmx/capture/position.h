@@ -30,20 +30,33 @@ struct XidPosition {
   bool operator==(const XidPosition&) const = default;
 };
 
-using TransactionPosition = std::variant<LsnPosition, XidPosition>;
+// MySQL/MariaDB binlog: the end of the transaction's commit event (file and
+// byte offset: where a replica goes on from) and its GTID when the server
+// has one ("0-1-42" on MariaDB). Ordered by file, then offset.
+struct BinlogPosition {
+  std::string file;
+  std::uint64_t pos = 0;
+  std::string gtid;
+
+  bool operator==(const BinlogPosition&) const = default;
+};
+
+using TransactionPosition = std::variant<LsnPosition, XidPosition, BinlogPosition>;
 
 // Order within one stream: less, equivalent or greater, or unordered when
 // the two cannot be compared (trigger positions, positions of other kinds).
 std::partial_ordering compare(const TransactionPosition& a, const TransactionPosition& b);
 
-// {"lsn": "0/16B3780", "commit_lsn": "0/16B3748"} or {"xid": 734}: the JSON
-// the position signal and the sinks' stores hold.
+// {"lsn": "0/16B3780", "commit_lsn": "0/16B3748"}, {"xid": 734} or
+// {"file": "mariadb-bin.000002", "pos": 1234, "gtid": "0-1-42"} (no "gtid"
+// when there is none): the JSON the position signal and the sinks' stores hold.
 std::string to_json_text(const TransactionPosition& position);
 // The reverse; throws InvalidArgument on anything else.
 TransactionPosition parse_transaction_position(std::string_view json_text);
 
 // A change's place: its transaction's position and its index in it, as the
-// JSON events show it: {"lsn": "<commit lsn>", "index": 3} or {"xid": 734, "index": 3}.
+// JSON events show it: {"lsn": "<commit lsn>", "index": 3}, {"xid": 734, "index": 3}
+// or {"file": "mariadb-bin.000002", "pos": 1234, "index": 3}.
 std::string change_position_json(const TransactionPosition& transaction, std::int64_t index);
 
 }  // namespace meowmx

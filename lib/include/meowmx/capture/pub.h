@@ -61,9 +61,41 @@ struct PostgresTriggerSource {
   std::vector<std::string> tables;  // as for PostgresSource
 };
 
-using SourceOptions = std::variant<PostgresSource, PostgresTriggerSource>;
+// A MySQL or MariaDB server's row binlog, read as a replica does (see
+// docs/mysql-source.md). The server needs log_bin, binlog_format=ROW and
+// binlog_row_metadata=FULL; the user REPLICATION SLAVE (MariaDB: BINLOG
+// MONITOR and REPLICATION MASTER ADMIN too) and SELECT on the tables.
+struct MysqlSource {
+  // mysql://user:password@host:port/[database]. Never printed with its password.
+  std::string dsn;
+  // "db.table", or "table" in the DSN's database; each needs a primary key.
+  std::vector<std::string> tables;
+  // The stream's name: what its position is kept under, and what the default
+  // server id derives from.
+  std::string slot = "meowmx_pub";
+  // Where a stream with no kept position starts: "beginning" (the oldest
+  // binlog the server has), "now", "file:pos" ("mariadb-bin.000002:1234") or
+  // "gtid:<MariaDB GTID list>" (after that transaction).
+  std::string from = "beginning";
+  // Where the position every sink has is kept, written after each transaction
+  // they all have: the meowmx schema of this PostgreSQL database (set up
+  // with `meowmx setup`), or, when `state_file` is set, that file (replaced
+  // atomically). One of the two is needed.
+  std::string position_dsn;
+  std::string state_file;
+  // The replica id the server knows the stream by; 0: derived from `slot`
+  // (stable, in [1, 2^32-1], away from small ids). Two replicas must not share one.
+  std::uint32_t server_id = 0;
+  // Stop at the end of the binlog as it is at the start instead of waiting for more.
+  bool once = false;
+  // How often an idle server sends a heartbeat; a connection silent for four
+  // of these is taken for dead and opened again.
+  std::chrono::milliseconds heartbeat{1000};
+};
 
-// "postgres" or "postgres-trigger".
+using SourceOptions = std::variant<PostgresSource, PostgresTriggerSource, MysqlSource>;
+
+// "postgres", "postgres-trigger" or "mysql".
 std::string_view source_name(const SourceOptions& source);
 
 struct PubOptions {
@@ -147,6 +179,20 @@ struct PubDropResult {
 // slot of meowmx's uses it. Dropping what is not there is no error; a slot
 // some process still reads from after a few seconds is (stop that pub first).
 PubDropResult pub_drop(const std::string& dsn, const std::string& slot, const std::string& publication = "");
+
+// A MySQL stream's kept position beside the server's binlog.
+struct MysqlPubStatus {
+  std::string slot;
+  std::optional<BinlogPosition> kept;  // nullopt: nothing kept yet
+  BinlogPosition current;              // the end of the server's binlog now, with its GTID position
+  bool purged = false;                 // the kept position's binlog is no longer on the server
+  std::int64_t pending_bytes = 0;      // binlog bytes from the kept position to the end (0 when purged)
+};
+
+// Reads the position the way the source keeps it (MysqlSource::state_file,
+// else position_dsn, under `slot`) and asks the server for its binlogs.
+// Throws as Pub::run() does for bad options or unreachable servers.
+MysqlPubStatus mysql_pub_status(const MysqlSource& source);
 
 // Removes what the trigger source installed on these tables, and its
 // trigger functions once no table uses them.

@@ -1,0 +1,102 @@
+#include "capture/mariadb/position_store.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <pqxx/nontransaction>
+
+#include "pg/session.h"
+#include "meowmx/error.h"
+
+namespace meowmx::internal {
+namespace {
+
+BinlogPosition binlog_position(const std::string& json_text, const std::string& where) {
+  const auto position = parse_transaction_position(json_text);
+  const auto* binlog = std::get_if<BinlogPosition>(&position);
+  if (!binlog) throw Error(where + " holds a position of another source: " + json_text.substr(0, 80));
+  return *binlog;
+}
+
+class StateFile : public PositionStore {
+ public:
+  explicit StateFile(std::filesystem::path path) : path_(std::move(path)) {}
+
+  std::optional<BinlogPosition> load() override {
+    std::ifstream in(path_);
+    if (!in) return std::nullopt;
+    std::stringstream text;
+    text << in.rdbuf();
+    return binlog_position(text.str(), "state file " + path_.string());
+  }
+
+  void save(const BinlogPosition& position) override {
+    const auto temp = std::filesystem::path(path_.string() + ".tmp");
+    {
+      std::ofstream out(temp, std::ios::trunc);
+      out << to_json_text(TransactionPosition{position}) << '\n';
+      out.flush();
+      if (!out) throw Error("cannot write state file " + temp.string());
+    }
+    std::error_code error;
+    std::filesystem::rename(temp, path_, error);
+    if (error) throw Error("cannot replace state file " + path_.string() + ": " + error.message());
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+class PostgresTable : public PositionStore {
+ public:
+  PostgresTable(const std::string& dsn, std::string stream)
+      : session_(ClientOptions{.dsn = dsn, .application_name = "meowmx pub"}), stream_(std::move(stream)) {
+    const bool ready = session_.guarded("checking meowmx.capture_source_positions", [&] {
+      pqxx::nontransaction tx(session_.connection());
+      return !tx.exec1("SELECT to_regclass('meowmx.capture_source_positions')")[0].is_null();
+    });
+    if (!ready) {
+      throw Error("the PostgreSQL database has no meowmx.capture_source_positions: run `meowmx setup` there, "
+                  "or keep the position in a --state-file");
+    }
+  }
+
+  std::optional<BinlogPosition> load() override {
+    const auto text = session_.guarded("reading the stream's position", [&]() -> std::optional<std::string> {
+      pqxx::nontransaction tx(session_.connection());
+      const auto rows =
+          tx.exec_params("SELECT position FROM meowmx.capture_source_positions WHERE stream = $1", stream_);
+      if (rows.empty()) return std::nullopt;
+      return rows[0][0].as<std::string>();
+    });
+    if (!text) return std::nullopt;
+    return binlog_position(*text, "meowmx.capture_source_positions");
+  }
+
+  void save(const BinlogPosition& position) override {
+    session_.guarded("saving the stream's position", [&] {
+      pqxx::nontransaction tx(session_.connection());
+      tx.exec_params(
+          "INSERT INTO meowmx.capture_source_positions (stream, position) VALUES ($1, $2) "
+          "ON CONFLICT (stream) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
+          stream_, to_json_text(TransactionPosition{position}));
+    });
+  }
+
+ private:
+  Session session_;
+  std::string stream_;
+};
+
+}  // namespace
+
+std::unique_ptr<PositionStore> open_position_store(const MysqlSource& options) {
+  if (!options.state_file.empty()) return std::make_unique<StateFile>(options.state_file);
+  if (!options.position_dsn.empty()) return std::make_unique<PostgresTable>(options.position_dsn, options.slot);
+  throw InvalidArgument(
+      "the mysql source keeps its position in PostgreSQL (--dsn) or in a --state-file: give one of them");
+}
+
+}  // namespace meowmx::internal
