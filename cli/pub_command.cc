@@ -36,6 +36,13 @@ struct SlotArgs {
   bool json = false;
 };
 
+// pub-status of a binlog stream: where its position is kept and its server.
+struct MysqlStatusArgs {
+  std::string source = "postgres";
+  std::string mysql_dsn;
+  std::string state_file;
+};
+
 bool chosen(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -49,7 +56,7 @@ void check_unused_groups(const PubArgs& args, const std::vector<std::string>& si
   std::size_t at = 0;
   auto check = [&](const FlagGroup& group, bool used, const char* selector) {
     for (const CLI::Option* option : args.groups[at++]->get_options()) {
-      if (!used && option->count() > 0 && !chosen(shared, option->get_name())) {
+      if (!used && given_on_command_line(*option) && !chosen(shared, option->get_name())) {
         throw InvalidArgument(option->get_name() + " belongs to " + selector + " " + std::string(group.name()));
       }
     }
@@ -160,6 +167,47 @@ void print_status_table(const std::vector<PubStatus>& statuses) {
   print_aligned(table);
 }
 
+std::string binlog_text(const BinlogPosition& position) {
+  return position.file + ":" + std::to_string(position.pos);
+}
+
+// A binlog stream: the position kept for it, the server's, the bytes between.
+int run_mysql_status(const GlobalOptions& global, const SlotArgs& args, const MysqlStatusArgs& mysql) {
+  MysqlSource source;
+  source.dsn = mysql.mysql_dsn;
+  if (source.dsn.empty()) throw InvalidArgument("--source mysql needs --mysql-dsn (or MEOWMX_MYSQL_DSN)");
+  source.slot = args.slot.empty() ? "meowmx_pub" : args.slot;
+  source.state_file = mysql.state_file;
+  if (source.state_file.empty()) source.position_dsn = resolve_dsn(global);
+  const MysqlPubStatus status = mysql_pub_status(source);
+  const auto position_json = [](const BinlogPosition& position) -> nlohmann::json {
+    return {{"file", position.file},
+            {"pos", position.pos},
+            {"gtid", position.gtid.empty() ? nlohmann::json(nullptr) : nlohmann::json(position.gtid)}};
+  };
+  if (args.json) {
+    print_json_line({{"slot", status.slot},
+                     {"source", "mysql"},
+                     {"kept_position", status.kept ? position_json(*status.kept) : nlohmann::json(nullptr)},
+                     {"current_position", position_json(status.current)},
+                     {"purged", status.purged},
+                     {"pending_bytes", status.pending_bytes}});
+  } else {
+    const std::string kept = status.kept ? binlog_text(*status.kept) +
+                                               (status.kept->gtid.empty() ? "" : " (gtid " + status.kept->gtid + ")")
+                                         : "none yet (the stream starts where --from says)";
+    print_aligned({{"slot", status.slot},
+                   {"source", "mysql"},
+                   {"kept position", kept},
+                   {"current position", binlog_text(status.current) +
+                                            (status.current.gtid.empty() ? "" : " (gtid " + status.current.gtid + ")")},
+                   {"pending", status.purged ? "unknown: the kept position's binlog was purged (changes are lost)"
+                                             : format_bytes(status.pending_bytes) + " of binlog after the kept position"}});
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
 // One slot in detail with --slot; every slot of the database without.
 int run_status(const GlobalOptions& global, const SlotArgs& args) {
   const std::string dsn = resolve_dsn(global);
@@ -245,10 +293,26 @@ void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction&
   status->add_option("--slot", status_args->slot, "Show this slot in detail (default: a table of every slot)");
   status->add_option("--publication", status_args->publication, "Publication (default: named like the slot)");
   status->add_flag("--json", status_args->json, "One JSON object per slot instead of a table");
+  auto mysql_args = std::make_shared<MysqlStatusArgs>();
+  status->add_option("--source", mysql_args->source, "postgres (slots of --dsn) or mysql (a binlog stream)")
+      ->check(CLI::IsMember({"postgres", "mysql"}))
+      ->capture_default_str();
+  auto* mysql_group = status->add_option_group("--source mysql");
+  mysql_group->add_option("--mysql-dsn", mysql_args->mysql_dsn, "The server: mysql://user:password@host:port/")
+      ->envname("MEOWMX_MYSQL_DSN");
+  mysql_group->add_option("--state-file", mysql_args->state_file,
+                          "The stream's position is kept in this file (default: in the --dsn database)");
   set_examples(status, {"meowmx pub-status", "meowmx pub-status --slot orders_cache",
-                        "meowmx pub-status --json"});
-  status->callback([&global, &action, status_args] {
-    action = [&global, status_args] { return run_status(global, *status_args); };
+                        "meowmx pub-status --json",
+                        "meowmx pub-status --source mysql --mysql-dsn mysql://repl:secret@127.0.0.1:3306/ --slot orders"});
+  status->callback([&global, &action, status_args, mysql_args, mysql_group] {
+    // (--mysql-dsn may come from MEOWMX_MYSQL_DSN, set for other commands.)
+    const bool state_file_given = mysql_group->get_option("--state-file")->count() > 0;
+    action = [&global, status_args, mysql_args, state_file_given] {
+      if (mysql_args->source == "mysql") return run_mysql_status(global, *status_args, *mysql_args);
+      if (state_file_given) throw InvalidArgument("--state-file belongs to --source mysql");
+      return run_status(global, *status_args);
+    };
   });
 
   auto* drop = app.add_subcommand("pub-drop", "Remove a pub's replication slot and its publication");

@@ -64,7 +64,7 @@ ReplicatorInput input_of(const GlobalOptions& global, const ReplicateArgs& args)
   for (std::size_t i = 0; i < args.source_groups.size(); ++i) {
     const bool chosen = !args.tables.empty() && args.source_groups[i]->name() == args.source;
     for (const CLI::Option* option : args.groups[i]->get_options()) {
-      if (!chosen && option->count() > 0) {
+      if (!chosen && given_on_command_line(*option)) {
         throw InvalidArgument(option->get_name() + " belongs to --tables with --source " +
                               std::string(args.source_groups[i]->name()));
       }

@@ -84,6 +84,34 @@ TEST_CASE("meepo's example through the print sink, the position kept in PostgreS
   CHECK(testing::run_cli(args).out.empty());
 }
 
+TEST_CASE("pub-status --source mysql: the kept position, the server's, and the bytes between") {
+  const std::string database = fresh_database();
+  testing::TempDir dir("meowmx-mysql-status");
+  const std::string state = (dir.path() / "stream.pos").string();
+  const std::vector<std::string> status = {"pub-status", "--source", "mysql", "--mysql-dsn", mariadb().url(),
+                                           "--state-file", state, "--slot", "shop", "--json"};
+  auto none = testing::run_cli(status);
+  REQUIRE(none.exit_code == 0);
+  CHECK(none.json_lines().at(0)["kept_position"].is_null());
+  REQUIRE(testing::run_cli(pub_args(database, {"--state-file", state, "--slot", "shop", "--from", "now", "--once"}))
+              .exit_code == 0);
+  mariadb().execute("INSERT INTO " + database + ".test (data) VALUES ('a');");
+  auto behind = testing::run_cli(status).json_lines().at(0);
+  CHECK(behind["slot"] == "shop");
+  CHECK(behind["purged"] == false);
+  CHECK(behind["pending_bytes"].get<std::int64_t>() > 0);
+  CHECK(behind["current_position"]["pos"].get<std::uint64_t>() > behind["kept_position"]["pos"].get<std::uint64_t>());
+  REQUIRE(testing::run_cli(pub_args(database, {"--state-file", state, "--slot", "shop", "--once"})).exit_code == 0);
+  CHECK(testing::run_cli(status).json_lines().at(0)["pending_bytes"] == 0);
+  std::vector<std::string> table(status.begin(), status.end() - 1);
+  auto shown = testing::run_cli(table);
+  CHECK_THAT(shown.out, Catch::Contains("kept position") && Catch::Contains("mariadb-bin.") &&
+                            Catch::Contains("0 bytes of binlog after the kept position"));
+  auto misplaced = testing::run_cli({"pub-status", "--state-file", state});
+  CHECK(misplaced.exit_code == 2);
+  CHECK_THAT(misplaced.err, Catch::Contains("--state-file belongs to --source mysql"));
+}
+
 TEST_CASE("bad input gets one clear line and exit code 2") {
   auto result = testing::run_cli({"pub", "--source", "mysql", "--tables", "db.t", "--state-file", "/tmp/x"});
   CHECK(result.exit_code == 2);

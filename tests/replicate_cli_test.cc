@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "meowmx/change_capture.h"
 #include "support/cli_runner.h"
 #include "support/polling.h"
 #include "support/sql.h"
@@ -114,7 +115,7 @@ TEST_CASE("kill -9 of replicate under a writer, then a restart: every change han
   CHECK(status.exit_code == 0);
   CHECK(status.out.empty());
   std::filesystem::remove(out);
-  sql(testing::admin_dsn(), "SELECT pg_drop_replication_slot('" + slot + "')");
+  pub_drop(dsn, slot);  // waits for the stopped replicator's server process to let go of the slot
 }
 
 TEST_CASE("--target postgres: after inserts, updates, deletes and a key change the target equals the source") {
@@ -161,7 +162,7 @@ TEST_CASE("--target postgres: after inserts, updates, deletes and a key change t
   REQUIRE(table_text(target, "items") == expected);
   replicate.send_signal(SIGINT);
   CHECK(replicate.wait().exit_code == 0);
-  sql(testing::admin_dsn(), "SELECT pg_drop_replication_slot('" + slot + "')");
+  pub_drop(source, slot);  // waits for the stopped replicator's server process to let go of the slot
 }
 
 TEST_CASE("replicate refuses what cannot work with one line and exit code 2") {

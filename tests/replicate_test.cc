@@ -229,7 +229,7 @@ TEST_CASE("per-pk order: 8 workers, 50,000 changes over 1,000 hot pks, each pk o
   // Everything was acknowledged at the clean stop: the slot holds nothing back.
   CHECK(query_value<std::int64_t>(dsn, "SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots "
                                        "WHERE slot_name = '" + slot + "'") < 64 * 1024);
-  sql(testing::admin_dsn(), "SELECT pg_drop_replication_slot('" + slot + "')");
+  pub_drop(dsn, slot);  // waits for the stopped stream's server process to let go of the slot
 }
 
 TEST_CASE("the subscription input checkpoints what the workers finished and parks what keeps failing") {

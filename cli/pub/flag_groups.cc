@@ -1,5 +1,7 @@
 #include "pub/flag_groups.h"
 
+#include <cstdlib>
+
 namespace meowmx::cli {
 
 std::vector<std::unique_ptr<SourceFlags>> source_flag_groups() {
@@ -17,6 +19,11 @@ std::vector<std::unique_ptr<SinkFlags>> sink_flag_groups() {
   groups.push_back(log_sink_flags());
   groups.push_back(redis_sink_flags());
   return groups;
+}
+
+bool given_on_command_line(const CLI::Option& option) {
+  if (option.count() == 0) return false;
+  return option.get_envname().empty() || !std::getenv(option.get_envname().c_str());
 }
 
 }  // namespace meowmx::cli

@@ -57,6 +57,12 @@ class SinkFlags : public FlagGroup {
 std::vector<std::unique_ptr<SourceFlags>> source_flag_groups();
 std::vector<std::unique_ptr<SinkFlags>> sink_flag_groups();
 
+// Whether the user gave `option` on the command line, for refusing flags of
+// a group not chosen. While its environment variable (MEOWMX_MYSQL_DSN,
+// MEOWMX_REDIS_URL) is set, the value is taken to come from there: such a
+// variable is set for other commands too, and must not make them fail.
+bool given_on_command_line(const CLI::Option& option);
+
 // Each source's and sink's group (postgres_source.cc, print_sink.cc, ...).
 std::unique_ptr<SourceFlags> postgres_source_flags();
 std::unique_ptr<SourceFlags> postgres_trigger_source_flags();
