@@ -1,10 +1,7 @@
 #include "meowmx/dev_cluster.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +13,7 @@
 #include <thread>
 
 #include "common/child_process.h"
+#include "common/loopback_port.h"
 #include "common/logger.h"
 #include "meowmx/error.h"
 
@@ -26,34 +24,13 @@ namespace {
 // initdb refuses to run as root, so root runs the cluster as Debian's postgres user.
 std::string server_user() { return geteuid() == 0 ? "postgres" : ""; }
 
-// Binds 127.0.0.1:port (0: any) and returns the port bound, or 0 when taken.
-// SO_REUSEADDR as PostgreSQL itself sets it: connections of a stopped server
-// lingering in TIME-WAIT must not make a restart move to another port.
-int bind_loopback_port(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw Error("cannot open a socket to find a free port");
-  const int yes = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  socklen_t length = sizeof address;
-  auto* generic = reinterpret_cast<sockaddr*>(&address);
-  const bool ok = bind(fd, generic, sizeof address) == 0 && getsockname(fd, generic, &length) == 0;
-  close(fd);
-  return ok ? ntohs(address.sin_port) : 0;
-}
-
 // The port of the last start, kept so that a restarted cluster keeps its URL
 // and clients can reconnect; a new one only when that port got taken.
 int choose_port(const fs::path& dir) {
   const fs::path file = dir / "meowmx.port";
   int previous = 0;
   std::ifstream(file) >> previous;
-  int port = previous > 0 ? bind_loopback_port(previous) : 0;
-  if (port == 0) port = bind_loopback_port(0);
-  if (port == 0) throw Error("cannot find a free loopback port");
+  const int port = previous > 0 && internal::loopback_port_free(previous) ? previous : internal::free_loopback_port();
   if (port != previous) std::ofstream(file) << port << "\n";
   return port;
 }

@@ -1,10 +1,7 @@
 #include "support/servers/server_process.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -13,25 +10,14 @@
 #include <thread>
 
 #include "common/child_process.h"
+#include "common/loopback_port.h"
 #include "meowmx/error.h"
 
 namespace meowmx::testing {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw Error("cannot open a socket to find a free port");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  auto* generic = reinterpret_cast<sockaddr*>(&address);
-  const bool ok = bind(fd, generic, sizeof address) == 0 && getsockname(fd, generic, &length) == 0;
-  close(fd);
-  if (!ok) throw Error("cannot find a free loopback port");
-  return ntohs(address.sin_port);
-}
+int free_loopback_port() { return internal::free_loopback_port(); }
 
 std::string server_user(const std::string& debian_user) {
   if (geteuid() != 0) return "";

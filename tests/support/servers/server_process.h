@@ -29,8 +29,9 @@ class ChildProcess;
 
 namespace meowmx::testing {
 
-// A free 127.0.0.1 TCP port (bound and released at once; taken again by the
-// server an instant later). Throws meowmx::Error when none is free.
+// A free 127.0.0.1 TCP port below the ephemeral range (see
+// lib/src/common/loopback_port.h), for the server to take an instant later.
+// Throws meowmx::Error when none is free.
 int free_loopback_port();
 
 // Whom a server runs as: empty (ourselves) unless we are root; as root the
