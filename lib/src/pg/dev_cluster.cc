@@ -189,7 +189,17 @@ void DevCluster::start() {
                             "-o", "-p " + std::to_string(port)},
                            as_server);
   } catch (const Error& e) {
-    throw Error(std::string(e.what()) + " (see " + (options_.dir / "server.log").string() + ")");
+    // The log's last lines say why (a taken port, a bad setting): quote
+    // them, since a throwaway cluster's folder goes away with it.
+    std::ifstream log(options_.dir / "server.log");
+    std::vector<std::string> last;
+    for (std::string line; std::getline(log, line);) {
+      last.push_back(line);
+      if (last.size() > 5) last.erase(last.begin());
+    }
+    std::string tail;
+    for (const auto& line : last) tail += "\n  " + line;
+    throw Error(std::string(e.what()) + " (see " + (options_.dir / "server.log").string() + ")" + tail);
   }
 }
 
