@@ -35,7 +35,8 @@ class DevCluster {
   void start();
   // Fast shutdown by pid, waiting until the server has exited. A no-op when stopped.
   void stop();
-  // Abrupt stop (SIGKILL of the postmaster), for crash tests.
+  // Abrupt stop (SIGKILL of the postmaster and every process working in its
+  // folder), for crash tests; returns once none is left.
   void kill();
 
   bool running() const;

@@ -73,6 +73,24 @@ bool group_alive(int group) {
   return false;
 }
 
+// The live processes working in `dir`: every PostgreSQL process of a cluster
+// runs with its data directory as the working directory, also a backend
+// that a group kill missed (forked at that instant) and that keeps the
+// shared memory until it notices its postmaster is gone.
+std::vector<int> processes_in(const fs::path& dir) {
+  std::error_code error;
+  const fs::path wanted = fs::canonical(dir, error);
+  std::vector<int> pids;
+  if (error) return pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const fs::path cwd = fs::read_symlink(entry.path() / "cwd", error);
+    if (!error && cwd == wanted && process_alive(std::stoi(name))) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
 template <typename Alive>
 void wait_until_gone(int pid, Alive alive) {
   using namespace std::chrono_literals;
@@ -218,6 +236,8 @@ void DevCluster::kill() {
   ::kill(-*p, SIGKILL);
   ::kill(*p, SIGKILL);
   wait_until_gone(*p, group_alive);
+  for (const int straggler : processes_in(options_.dir)) ::kill(straggler, SIGKILL);
+  wait_until_gone(0, [this](int) { return !processes_in(options_.dir).empty(); });
   // A killed postmaster may stay a zombie until PID 1 reaps it, and its
   // postmaster.pid would name a live-looking process: PostgreSQL refuses to
   // start over such a lock file. Every process of the server is gone now.
