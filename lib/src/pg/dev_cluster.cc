@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "common/child_process.h"
 #include "common/loopback_port.h"
@@ -43,34 +45,49 @@ std::vector<std::string> pid_file_lines(const fs::path& dir) {
   return lines;
 }
 
+// What /proc/<pid>/stat says of a process: its state and process group;
+// nullopt when it is gone.
+struct ProcessStat {
+  char state = 0;
+  int process_group = 0;
+};
+std::optional<ProcessStat> read_stat(const fs::path& proc_dir) {
+  std::ifstream stat(proc_dir / "stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto paren = line.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= line.size()) return std::nullopt;
+  std::istringstream fields(line.substr(paren + 2));
+  ProcessStat result;
+  int parent = 0;
+  fields >> result.state >> parent >> result.process_group;
+  return result;
+}
+
 // A zombie counts as gone: the postmaster is not our child, and in a container
 // nobody may reap it.
 bool process_alive(int pid) {
   if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto paren = line.rfind(')');
-  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
+  const auto stat = read_stat("/proc/" + std::to_string(pid));
+  return !stat || stat->state != 'Z';
 }
 
-// Whether a live (not zombie) process is in process group `group`.
-bool group_alive(int group) {
+// The live (not zombie) processes for which `matches(proc_dir, stat)` holds.
+template <typename Matches>
+std::vector<int> live_processes(Matches matches) {
+  std::vector<int> pids;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto paren = line.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream fields(line.substr(paren + 2));
-    char state = 0;
-    int parent = 0, process_group = 0;
-    fields >> state >> parent >> process_group;
-    if (process_group == group && state != 'Z') return true;
+    const auto stat = read_stat(entry.path());
+    if (stat && stat->state != 'Z' && matches(entry.path(), *stat)) pids.push_back(std::stoi(name));
   }
-  return false;
+  return pids;
+}
+
+bool group_alive(int group) {
+  return !live_processes([group](const fs::path&, const ProcessStat& stat) { return stat.process_group == group; })
+              .empty();
 }
 
 // The live processes working in `dir`: every PostgreSQL process of a cluster
@@ -80,15 +97,11 @@ bool group_alive(int group) {
 std::vector<int> processes_in(const fs::path& dir) {
   std::error_code error;
   const fs::path wanted = fs::canonical(dir, error);
-  std::vector<int> pids;
-  if (error) return pids;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const fs::path cwd = fs::read_symlink(entry.path() / "cwd", error);
-    if (!error && cwd == wanted && process_alive(std::stoi(name))) pids.push_back(std::stoi(name));
-  }
-  return pids;
+  if (error) return {};
+  return live_processes([&wanted](const fs::path& proc_dir, const ProcessStat&) {
+    std::error_code unreadable;
+    return fs::read_symlink(proc_dir / "cwd", unreadable) == wanted && !unreadable;
+  });
 }
 
 template <typename Alive>
