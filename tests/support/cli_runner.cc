@@ -5,14 +5,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "meowmx/error.h"
 
 namespace meowmx::testing {
 namespace {
+
+constexpr std::chrono::seconds kRunCliTimeout{90};
 
 std::string contents_of(const std::string& path) {
   std::ifstream in(path);
@@ -85,8 +89,21 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& input
   in.write_all(input);
   lseek(in.fd(), 0, SEEK_SET);
   const pid_t pid = spawn_cli(args, in.fd(), out.fd(), err.fd());
+  // A command that should end by itself but hangs fails the test with what
+  // it wrote, rather than running into ctest's timeout without a word.
+  const auto deadline = std::chrono::steady_clock::now() + kRunCliTimeout;
   int status = 0;
-  waitpid(pid, &status, 0);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      std::string command = "meowmx";
+      for (const auto& arg : args) command += " " + arg;
+      throw Error(command + " did not end within " + std::to_string(kRunCliTimeout.count()) +
+                  " s; its stderr: " + err.contents());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   CliResult result;
   result.exit_code = exit_code_of(status);
   result.out = out.contents();

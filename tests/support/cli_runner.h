@@ -18,7 +18,8 @@ struct CliResult {
   std::vector<nlohmann::json> json_lines() const;
 };
 
-// Runs `meowmx args...` with `input` on stdin.
+// Runs `meowmx args...` with `input` on stdin until it ends; throws Error
+// (with its stderr) when it has not ended within 90 s.
 CliResult run_cli(const std::vector<std::string>& args, const std::string& input = "");
 
 // Where a background `meowmx` reads and writes.
