@@ -275,6 +275,8 @@ const std::vector<TypedColumn> kTypedColumns = {
     {"ip4", "INET6", "'::ffff:192.0.2.1'", "ip4"},
     {"uu", "UUID", "'123e4567-e89b-12d3-a456-426614174000'", "uu"},
     {"g", "GEOMETRY", "ST_GeomFromText('POINT(1 2)')", "TO_BASE64(ST_AsBinary(g))"},
+    // After the GEOMETRY: MariaDB counts it among the character columns of the charset metadata.
+    {"q", "VARCHAR(40)", "'it''s a \\\\ \"q\" ~'", "q"},
 };
 
 std::string as_text(const nlohmann::json& value) {

@@ -56,7 +56,7 @@ std::string table_map_body() {
 }  // namespace
 
 TEST_CASE("a MySQL 8 table map with optional metadata gives names, signedness, charsets and the key") {
-  const TableMap map = parse_table_map(table_map_body());
+  const TableMap map = parse_table_map(table_map_body(), BinlogFlavour::kMysql);
   CHECK(map.table_id == 109);
   CHECK(map.database == "shop");
   CHECK(map.table == "orders");
@@ -73,7 +73,7 @@ TEST_CASE("a MySQL 8 table map with optional metadata gives names, signedness, c
 }
 
 TEST_CASE("MySQL 8 v2 WRITE_ROWS with binary JSON") {
-  const TableMap map = parse_table_map(table_map_body());
+  const TableMap map = parse_table_map(table_map_body(), BinlogFlavour::kMysql);
   const std::string body = bytes({0x6D, 0, 0, 0, 0, 0, 0x01, 0x00}) +  // table id, flags
                            bytes({0x02, 0x00}) +                        // extra data: none (the length counts itself)
                            bytes({3, 0x07}) +                           // 3 columns, all present
@@ -96,7 +96,7 @@ TEST_CASE("MySQL 8 v2 WRITE_ROWS with binary JSON") {
 }
 
 TEST_CASE("MySQL 8 v2 UPDATE_ROWS: both bitmaps, MINIMAL images leave absent columns absent") {
-  const TableMap map = parse_table_map(table_map_body());
+  const TableMap map = parse_table_map(table_map_body(), BinlogFlavour::kMysql);
   const std::string body = bytes({0x6D, 0, 0, 0, 0, 0, 0x01, 0x00}) +
                            bytes({0x05, 0x00, 0x00, 0x01, 0x00}) +  // extra data of 3 bytes, skipped
                            bytes({3, 0x01, 0x02}) +                  // before: id; after: note
@@ -115,7 +115,7 @@ TEST_CASE("MySQL 8 v2 UPDATE_ROWS: both bitmaps, MINIMAL images leave absent col
 }
 
 TEST_CASE("a rows event that does not match its table map is refused, not misread") {
-  const TableMap map = parse_table_map(table_map_body());
+  const TableMap map = parse_table_map(table_map_body(), BinlogFlavour::kMysql);
   const std::string truncated = bytes({0x6D, 0, 0, 0, 0, 0, 0x01, 0x00, 0x02, 0x00, 3, 0x07, 0x00, 0x2A, 0});
   CHECK_THROWS_AS(decode_rows(parse_rows_event(WRITE_ROWS_EVENT, truncated), map, [](auto, auto) {}), Error);
 }

@@ -135,7 +135,11 @@ class PositionKeeper {
 class Session {
  public:
   Session(Pipeline& pipeline, MysqlConnection& control, PositionKeeper& keeper, BinlogPosition start)
-      : pipeline_(pipeline), control_(control), keeper_(keeper), at_(std::move(start)) {}
+      : pipeline_(pipeline),
+        control_(control),
+        keeper_(keeper),
+        flavour_(is_mariadb(control) ? BinlogFlavour::kMariaDb : BinlogFlavour::kMysql),
+        at_(std::move(start)) {}
 
   void handle(const BinlogEvent& event) {
     switch (event.type) {
@@ -236,7 +240,7 @@ class Session {
   }
 
   void table_map(const BinlogEvent& event) {
-    TableMap map = parse_table_map(event.body);
+    TableMap map = parse_table_map(event.body, flavour_);
     const CapturedTable* table = pipeline_.table(map.database, map.table);
     if (!table) return;
     if (!map.has_column_names) {
@@ -318,6 +322,7 @@ class Session {
   Pipeline& pipeline_;
   MysqlConnection& control_;
   PositionKeeper& keeper_;
+  const BinlogFlavour flavour_;
   BinlogPosition at_;  // after the last whole group (the current file's offset)
   BinlogPosition group_start_;
   std::unordered_map<std::uint64_t, Mapped> maps_;
