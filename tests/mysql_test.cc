@@ -167,6 +167,12 @@ TEST_CASE("--from file:pos and --from gtid start right after that transaction") 
   std::filesystem::remove(stream.state_file);
   source.from = "gtid:" + after_first.gtid;
   CHECK(run_once(source) == std::vector<std::string>{"test_write 2"});
+
+  // A MySQL GTID (uuid:gno) is no start a MariaDB dump, or meowmx against MySQL, can take.
+  std::filesystem::remove(stream.state_file);
+  source.from = "gtid:3e11fa47-71ca-11e1-9e33-c80aa9429562:23";
+  CHECK_THROWS_AS(run_once(source), InvalidArgument);
+  CHECK_THROWS_WITH(run_once(source), Catch::Contains("a start at a MySQL GTID is not supported"));
 }
 
 TEST_CASE("--tables picks tables by database and name; two databases' tables are told apart") {
