@@ -74,6 +74,19 @@ TEST_CASE("a MySQL 8 table map with optional metadata gives names, signedness, c
   CHECK(map.primary_key == std::vector<std::size_t>{0});
 }
 
+TEST_CASE("the charset metadata counts a GEOMETRY column as MariaDB does, or as MySQL does") {
+  // shop.geo (g GEOMETRY, name VARCHAR(10)): default collation 45, and 63 for
+  // character column 0, which is g to MariaDB and name to MySQL.
+  const std::string body = bytes({0x6E, 0, 0, 0, 0, 0, 0x01, 0x00}) + bytes({4, 's', 'h', 'o', 'p', 0}) +
+                           bytes({3, 'g', 'e', 'o', 0}) + bytes({2, MYSQL_TYPE_GEOMETRY, MYSQL_TYPE_VARCHAR}) +
+                           bytes({3, 0x04, 0x0A, 0x00}) +  // metadata: GEOMETRY 4 length bytes, VARCHAR max 10
+                           bytes({0x03}) +                 // both nullable
+                           bytes({2, 3, 45, 0, 63}) +      // DEFAULT_CHARSET
+                           bytes({4, 7, 1, 'g', 4, 'n', 'a', 'm', 'e'});
+  CHECK(parse_table_map(body, BinlogFlavour::kMariaDb).columns[1].collation == 45);
+  CHECK(parse_table_map(body, BinlogFlavour::kMysql).columns[1].collation == 63);
+}
+
 TEST_CASE("MySQL 8 v2 WRITE_ROWS with binary JSON") {
   const TableMap map = parse_table_map(table_map_body(), BinlogFlavour::kMysql);
   const std::string body = bytes({0x6D, 0, 0, 0, 0, 0, 0x01, 0x00}) +  // table id, flags
