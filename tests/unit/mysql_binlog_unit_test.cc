@@ -1,19 +1,21 @@
 // The binlog decoder fed bytes: MySQL 8's v2 rows events (extra data, an
-// UPDATE's two column bitmaps with MINIMAL images) and its binary JSON,
-// which no server here writes. The fixtures are built by hand from MySQL's
-// documentation of the formats (Rows_event and Table_map_log_event in
-// libbinlogevents, json_binary.h), byte by byte as commented.
+// UPDATE's two column bitmaps with MINIMAL images), its binary JSON and its
+// GTID events, which no server here writes. The fixtures are built by hand
+// from MySQL's documentation of the formats (Rows_event, Table_map_log_event
+// and Gtid_event in libbinlogevents, json_binary.h), byte by byte as commented.
 #include <catch2/catch.hpp>
 
 #include <mysql.h>
 #include <mariadb_rpl.h>
 
+#include <algorithm>
 #include <string>
 
 #include "capture/mariadb/binlog_reader.h"
 #include "capture/mariadb/binlog_source.h"
 #include "capture/mariadb/column_values.h"
 #include "capture/mariadb/mysql_dsn.h"
+#include "capture/mariadb/mysql_gtid.h"
 #include "capture/mariadb/mysql_json.h"
 #include "capture/mariadb/rows_event.h"
 #include "capture/mariadb/table_map.h"
@@ -56,7 +58,7 @@ std::string table_map_body() {
 }  // namespace
 
 TEST_CASE("a MySQL 8 table map with optional metadata gives names, signedness, charsets and the key") {
-  const TableMap map = parse_table_map(table_map_body());
+  const TableMap map = parse_table_map(table_map_body(), BinlogFlavour::kMysql);
   CHECK(map.table_id == 109);
   CHECK(map.database == "shop");
   CHECK(map.table == "orders");
@@ -72,8 +74,21 @@ TEST_CASE("a MySQL 8 table map with optional metadata gives names, signedness, c
   CHECK(map.primary_key == std::vector<std::size_t>{0});
 }
 
+TEST_CASE("the charset metadata counts a GEOMETRY column as MariaDB does, or as MySQL does") {
+  // shop.geo (g GEOMETRY, name VARCHAR(10)): default collation 45, and 63 for
+  // character column 0, which is g to MariaDB and name to MySQL.
+  const std::string body = bytes({0x6E, 0, 0, 0, 0, 0, 0x01, 0x00}) + bytes({4, 's', 'h', 'o', 'p', 0}) +
+                           bytes({3, 'g', 'e', 'o', 0}) + bytes({2, MYSQL_TYPE_GEOMETRY, MYSQL_TYPE_VARCHAR}) +
+                           bytes({3, 0x04, 0x0A, 0x00}) +  // metadata: GEOMETRY 4 length bytes, VARCHAR max 10
+                           bytes({0x03}) +                 // both nullable
+                           bytes({2, 3, 45, 0, 63}) +      // DEFAULT_CHARSET
+                           bytes({4, 7, 1, 'g', 4, 'n', 'a', 'm', 'e'});
+  CHECK(parse_table_map(body, BinlogFlavour::kMariaDb).columns[1].collation == 45);
+  CHECK(parse_table_map(body, BinlogFlavour::kMysql).columns[1].collation == 63);
+}
+
 TEST_CASE("MySQL 8 v2 WRITE_ROWS with binary JSON") {
-  const TableMap map = parse_table_map(table_map_body());
+  const TableMap map = parse_table_map(table_map_body(), BinlogFlavour::kMysql);
   const std::string body = bytes({0x6D, 0, 0, 0, 0, 0, 0x01, 0x00}) +  // table id, flags
                            bytes({0x02, 0x00}) +                        // extra data: none (the length counts itself)
                            bytes({3, 0x07}) +                           // 3 columns, all present
@@ -96,7 +111,7 @@ TEST_CASE("MySQL 8 v2 WRITE_ROWS with binary JSON") {
 }
 
 TEST_CASE("MySQL 8 v2 UPDATE_ROWS: both bitmaps, MINIMAL images leave absent columns absent") {
-  const TableMap map = parse_table_map(table_map_body());
+  const TableMap map = parse_table_map(table_map_body(), BinlogFlavour::kMysql);
   const std::string body = bytes({0x6D, 0, 0, 0, 0, 0, 0x01, 0x00}) +
                            bytes({0x05, 0x00, 0x00, 0x01, 0x00}) +  // extra data of 3 bytes, skipped
                            bytes({3, 0x01, 0x02}) +                  // before: id; after: note
@@ -115,7 +130,7 @@ TEST_CASE("MySQL 8 v2 UPDATE_ROWS: both bitmaps, MINIMAL images leave absent col
 }
 
 TEST_CASE("a rows event that does not match its table map is refused, not misread") {
-  const TableMap map = parse_table_map(table_map_body());
+  const TableMap map = parse_table_map(table_map_body(), BinlogFlavour::kMysql);
   const std::string truncated = bytes({0x6D, 0, 0, 0, 0, 0, 0x01, 0x00, 0x02, 0x00, 3, 0x07, 0x00, 0x2A, 0});
   CHECK_THROWS_AS(decode_rows(parse_rows_event(WRITE_ROWS_EVENT, truncated), map, [](auto, auto) {}), Error);
 }
@@ -143,6 +158,48 @@ TEST_CASE("binary DECIMAL is exact digits, never a double") {
   const std::string negative = bytes({0x7F, 0xFF, 0xFB, 0x2D, 0xC7});
   BinlogReader in2(negative);
   CHECK(decode_column(column, in2) == Value{Value::Kind::kString, "-1234.56"});
+}
+
+namespace {
+
+// The post-header of a MySQL GTID event: flags, the server's UUID
+// 3e11fa47-71ca-11e1-9e33-c80aa9429562, the GNO, the logical clock (type
+// code 2, last_committed 5, sequence_number 6).
+std::string gtid_post_header(std::uint8_t gno) {
+  return bytes({0x00}) +
+         bytes({0x3E, 0x11, 0xFA, 0x47, 0x71, 0xCA, 0x11, 0xE1, 0x9E, 0x33, 0xC8, 0x0A, 0xA9, 0x42, 0x95, 0x62}) +
+         bytes({gno, 0, 0, 0, 0, 0, 0, 0}) + bytes({0x02}) + bytes({5, 0, 0, 0, 0, 0, 0, 0}) +
+         bytes({6, 0, 0, 0, 0, 0, 0, 0});
+}
+
+// MySQL 8's body after it, as the source server writes it: one commit
+// timestamp (7 bytes of microseconds, its top bit clear: no original one
+// follows), the transaction's length (a length-encoded 300) and one server
+// version (80036, its top bit clear).
+const std::string kMysql8GtidBody = bytes({0x40, 0x22, 0x20, 0x18, 0x24, 0x0A, 0x06}) + bytes({0xFC, 0x2C, 0x01}) +
+                                    bytes({0xA4, 0x38, 0x01, 0x00});
+
+}  // namespace
+
+TEST_CASE("MySQL GTID events give the position's gtid as uuid:gno") {
+  CHECK(is_mysql_gtid_event(GTID_LOG_EVENT));
+  CHECK(is_mysql_gtid_event(ANONYMOUS_GTID_LOG_EVENT));
+  CHECK_FALSE(is_mysql_gtid_event(GTID_EVENT));  // MariaDB's
+  const MysqlGtid mysql8 = parse_mysql_gtid(GTID_LOG_EVENT, gtid_post_header(23) + kMysql8GtidBody);
+  CHECK(mysql8.gtid == "3e11fa47-71ca-11e1-9e33-c80aa9429562:23");
+  CHECK(mysql8.gno == 23);
+  // MySQL 5.7's: the post-header alone.
+  CHECK(parse_mysql_gtid(GTID_LOG_EVENT, gtid_post_header(7)).gtid == "3e11fa47-71ca-11e1-9e33-c80aa9429562:7");
+}
+
+TEST_CASE("an anonymous MySQL GTID event (gtid_mode OFF) gives no gtid; malformed ones are refused") {
+  std::string anonymous = gtid_post_header(0) + kMysql8GtidBody;
+  std::fill(anonymous.begin() + 1, anonymous.begin() + 17, '\0');  // no server UUID
+  const MysqlGtid none = parse_mysql_gtid(ANONYMOUS_GTID_LOG_EVENT, anonymous);
+  CHECK(none.gtid.empty());
+  CHECK(none.gno == 0);
+  CHECK_THROWS_AS(parse_mysql_gtid(GTID_LOG_EVENT, gtid_post_header(23).substr(0, 20)), Error);
+  CHECK_THROWS_WITH(parse_mysql_gtid(GTID_LOG_EVENT, gtid_post_header(0)), Catch::Contains("transaction number 0"));
 }
 
 TEST_CASE("binlog positions order by file, then offset, and round-trip through JSON") {

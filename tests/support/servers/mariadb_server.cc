@@ -86,6 +86,13 @@ std::string MariaDbServer::query(const std::string& sql) const {
   return internal::run_or_throw(argv, {});
 }
 
+std::string MariaDbServer::decoded_binlog(const std::string& file, std::uint64_t position) const {
+  return internal::run_or_throw({"mariadb-binlog", "--no-defaults", "--read-from-remote-server", "--host=127.0.0.1",
+                                 "--port=" + std::to_string(port_), "--user=root", "--base64-output=DECODE-ROWS",
+                                 "-vv", "--to-last-log", "--start-position=" + std::to_string(position), file},
+                                {});
+}
+
 void MariaDbServer::start() {
   process_->start();
   process_->wait_until_ready([this] {

@@ -6,6 +6,7 @@
 #ifndef MEOWMX_TESTS_SUPPORT_SERVERS_MARIADB_SERVER_H_
 #define MEOWMX_TESTS_SUPPORT_SERVERS_MARIADB_SERVER_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -38,6 +39,9 @@ class MariaDbServer {
   void execute(const std::string& sql) const;
   // The client's tab-separated output of a query, one line per row, no header.
   std::string query(const std::string& sql) const;
+  // What MariaDB's own mariadb-binlog prints of the binlog from `file` at
+  // `position` to its end, rows decoded (--base64-output=DECODE-ROWS -vv).
+  std::string decoded_binlog(const std::string& file, std::uint64_t position) const;
   const std::filesystem::path& data_dir() const noexcept { return data_dir_; }
 
   // After stop() or kill(): the same port, data and binlog.

@@ -1,12 +1,13 @@
 // BinlogReader: reads the fields of a binlog event's bytes (little-endian
 // integers, MySQL's length-encoded integers and strings, and the big-endian
-// packings of temporal and decimal values). Reading past the end throws
+// packings of temporal and decimal values, UUIDs). Reading past the end throws
 // Error, so a malformed event fails loudly instead of reading garbage.
 #ifndef MEOWMX_SRC_CAPTURE_MARIADB_BINLOG_READER_H_
 #define MEOWMX_SRC_CAPTURE_MARIADB_BINLOG_READER_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace meowmx::internal {
@@ -38,6 +39,10 @@ class BinlogReader {
 inline bool bit_set(std::string_view bitmap, std::size_t index) {
   return (static_cast<unsigned char>(bitmap[index / 8]) >> (index % 8)) & 1;
 }
+
+// A 16-byte UUID field as text: lowercase hex in groups of 8-4-4-4-12, as
+// MariaDB prints its UUID type and MySQL the server UUID of a GTID.
+std::string uuid_text(std::string_view bytes);
 
 }  // namespace meowmx::internal
 

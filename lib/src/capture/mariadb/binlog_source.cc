@@ -14,6 +14,7 @@
 #include "capture/mariadb/binlog_reader.h"
 #include "capture/mariadb/binlog_stream.h"
 #include "capture/mariadb/mysql_catalog.h"
+#include "capture/mariadb/mysql_gtid.h"
 #include "capture/mariadb/position_store.h"
 #include "capture/mariadb/rows_event.h"
 #include "capture/mariadb/table_map.h"
@@ -53,6 +54,10 @@ DumpStart parse_from(const std::string& from, MysqlConnection& control, const st
   }
   if (from.starts_with("gtid:")) {
     if (from.size() == 5) throw InvalidArgument("--from gtid: needs a GTID list, e.g. gtid:0-1-42");
+    if (from.find(':', 5) != std::string::npos || !is_mariadb(control)) {
+      throw InvalidArgument("--from gtid: takes a MariaDB GTID list (gtid:0-1-42) on a MariaDB server; a start at a "
+                            "MySQL GTID is not supported: use --from FILE:POS, beginning or now");
+    }
     return {"", 4, from.substr(5)};
   }
   const auto colon = from.rfind(':');
@@ -135,7 +140,11 @@ class PositionKeeper {
 class Session {
  public:
   Session(Pipeline& pipeline, MysqlConnection& control, PositionKeeper& keeper, BinlogPosition start)
-      : pipeline_(pipeline), control_(control), keeper_(keeper), at_(std::move(start)) {}
+      : pipeline_(pipeline),
+        control_(control),
+        keeper_(keeper),
+        flavour_(is_mariadb(control) ? BinlogFlavour::kMariaDb : BinlogFlavour::kMysql),
+        at_(std::move(start)) {}
 
   void handle(const BinlogEvent& event) {
     switch (event.type) {
@@ -147,13 +156,17 @@ class Session {
       }
       case GTID_EVENT: {
         const auto& gtid = event.parsed->event.gtid;
-        in_group_ = true;
-        standalone_ = (gtid.flags & FL_STANDALONE) != 0;
-        group_gtid_ = std::to_string(gtid.domain_id) + "-" + std::to_string(event.server_id) + "-" +
-                      std::to_string(gtid.sequence_nr);
-        group_sequence_ = gtid.sequence_nr;
-        group_time_ = event.timestamp;
-        begin_group(event);
+        start_group(event,
+                    std::to_string(gtid.domain_id) + "-" + std::to_string(event.server_id) + "-" +
+                        std::to_string(gtid.sequence_nr),
+                    gtid.sequence_nr, (gtid.flags & FL_STANDALONE) != 0);
+        break;
+      }
+      case GTID_LOG_EVENT:
+      case ANONYMOUS_GTID_LOG_EVENT: {
+        // MySQL's do not say whether a BEGIN follows: a statement of its own until one does.
+        auto gtid = parse_mysql_gtid(event.type, event.body);
+        start_group(event, std::move(gtid.gtid), gtid.gno, true);
         break;
       }
       case QUERY_EVENT:
@@ -198,6 +211,7 @@ class Session {
     const auto& query = event.parsed->event.query;
     const std::string_view statement(query.statement.str, query.statement.length);
     if (same_statement(statement, "BEGIN")) {
+      standalone_ = false;
       if (!in_group_) {
         in_group_ = true;
         group_time_ = event.timestamp;
@@ -212,6 +226,15 @@ class Session {
       // DDL: a group of its own. Each later TABLE_MAP describes the new shape.
       end_group(event);
     }
+  }
+
+  void start_group(const BinlogEvent& event, std::string gtid, std::uint64_t sequence, bool standalone) {
+    in_group_ = true;
+    standalone_ = standalone;
+    group_gtid_ = std::move(gtid);
+    group_sequence_ = sequence;
+    group_time_ = event.timestamp;
+    begin_group(event);
   }
 
   // A transaction's position until its commit: just past its first event,
@@ -236,7 +259,7 @@ class Session {
   }
 
   void table_map(const BinlogEvent& event) {
-    TableMap map = parse_table_map(event.body);
+    TableMap map = parse_table_map(event.body, flavour_);
     const CapturedTable* table = pipeline_.table(map.database, map.table);
     if (!table) return;
     if (!map.has_column_names) {
@@ -318,6 +341,7 @@ class Session {
   Pipeline& pipeline_;
   MysqlConnection& control_;
   PositionKeeper& keeper_;
+  const BinlogFlavour flavour_;
   BinlogPosition at_;  // after the last whole group (the current file's offset)
   BinlogPosition group_start_;
   std::unordered_map<std::uint64_t, Mapped> maps_;

@@ -254,18 +254,6 @@ Value characters(const BinlogColumn& column, std::string_view bytes) {
   return string(std::string(bytes));
 }
 
-std::string uuid_text(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    const auto byte = static_cast<unsigned char>(bytes[i]);
-    out += kHex[byte >> 4];
-    out += kHex[byte & 15];
-  }
-  return out;
-}
-
 std::string inet6_text(std::string_view bytes) {
   char text[64];
   char address[16];

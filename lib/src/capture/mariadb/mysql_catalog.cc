@@ -70,6 +70,10 @@ std::vector<TableName> parse_mysql_table_names(const std::vector<std::string>& t
   return names;
 }
 
+bool is_mariadb(MysqlConnection& connection) {
+  return connection.scalar("SELECT VERSION()").value_or("").find("MariaDB") != std::string::npos;
+}
+
 void require_row_binlog(MysqlConnection& connection) {
   if (global_variable(connection, "log_bin") != "1") {
     throw Error("the MySQL server writes no binlog: start it with log_bin (log-bin=...)");

@@ -21,6 +21,10 @@ namespace meowmx::internal {
 std::vector<TableName> parse_mysql_table_names(const std::vector<std::string>& tables,
                                                const std::string& default_database);
 
+// Whether the server is MariaDB, else MySQL: their binlogs differ in places
+// (table maps' character columns, GTIDs).
+bool is_mariadb(MysqlConnection& connection);
+
 // Throws Error naming the setting when log_bin is off, binlog_format is not
 // ROW or binlog_row_metadata is not FULL.
 void require_row_binlog(MysqlConnection& connection);

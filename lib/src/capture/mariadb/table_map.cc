@@ -107,9 +107,9 @@ void read_elements(BinlogReader field, const std::vector<BinlogColumn*>& columns
   }
 }
 
-void read_optional_metadata(BinlogReader& in, TableMap& map) {
+void read_optional_metadata(BinlogReader& in, TableMap& map, BinlogFlavour flavour) {
   auto numeric = columns_where(map, [](const BinlogColumn& c) { return is_numeric_type(c.type); });
-  auto character = columns_where(map, [](const BinlogColumn& c) { return is_character_type(c.type); });
+  auto character = columns_where(map, [&](const BinlogColumn& c) { return is_character_type(c.type, flavour); });
   auto enums = columns_where(map, [](const BinlogColumn& c) { return c.type == MYSQL_TYPE_ENUM; });
   auto sets = columns_where(map, [](const BinlogColumn& c) { return c.type == MYSQL_TYPE_SET; });
   auto enums_and_sets =
@@ -184,7 +184,7 @@ bool is_numeric_type(std::uint8_t type) {
   }
 }
 
-bool is_character_type(std::uint8_t type) {
+bool is_character_type(std::uint8_t type, BinlogFlavour flavour) {
   switch (type) {
     case MYSQL_TYPE_STRING:
     case MYSQL_TYPE_VAR_STRING:
@@ -194,12 +194,14 @@ bool is_character_type(std::uint8_t type) {
     case MYSQL_TYPE_MEDIUM_BLOB:
     case MYSQL_TYPE_LONG_BLOB:
       return true;
+    case MYSQL_TYPE_GEOMETRY:
+      return flavour == BinlogFlavour::kMariaDb;
     default:
       return false;
   }
 }
 
-TableMap parse_table_map(std::string_view body) {
+TableMap parse_table_map(std::string_view body, BinlogFlavour flavour) {
   BinlogReader in(body);
   TableMap map;
   map.table_id = in.uint_le(6);
@@ -216,7 +218,7 @@ TableMap parse_table_map(std::string_view body) {
   for (auto& column : map.columns) read_metadata(metadata, column);
   const auto nullable = in.take((count + 7) / 8);
   for (std::size_t i = 0; i < count; ++i) map.columns[i].nullable = bit_set(nullable, i);
-  read_optional_metadata(in, map);
+  read_optional_metadata(in, map, flavour);
   return map;
 }
 

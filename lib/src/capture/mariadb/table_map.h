@@ -41,14 +41,20 @@ struct TableMap {
   bool has_column_names = false;         // binlog_row_metadata=FULL
 };
 
+// Whose binlog a table map is from: the two count different columns as
+// character columns (see is_character_type).
+enum class BinlogFlavour { kMariaDb, kMysql };
+
 // Parses a TABLE_MAP event's body (post-header and payload, no checksum).
 // Throws Error for a malformed one.
-TableMap parse_table_map(std::string_view body);
+TableMap parse_table_map(std::string_view body, BinlogFlavour flavour);
 
 // Whether the binlog counts the column as numeric (SIGNEDNESS bits) or as a
-// character column (charset metadata).
+// character column (charset metadata, which indexes those columns only).
+// MariaDB counts GEOMETRY columns among the character ones (a GEOMETRY is a
+// binary BLOB to it), MySQL does not.
 bool is_numeric_type(std::uint8_t type);
-bool is_character_type(std::uint8_t type);
+bool is_character_type(std::uint8_t type, BinlogFlavour flavour);
 
 }  // namespace meowmx::internal
 
