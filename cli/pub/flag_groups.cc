@@ -40,7 +40,7 @@ void refuse_flags_of_groups_not_chosen(const std::vector<GroupChoice>& groups, s
     if (choice.chosen) continue;
     for (const CLI::Option* option : choice.flags.get_options()) {
       if (given_on_command_line(*option) && std::find(shared.begin(), shared.end(), option->get_name()) == shared.end()) {
-        throw InvalidArgument(option->get_name() + " belongs to " + std::string(context) + choice.flags.get_name());
+        throw InvalidArgument(option->get_name() + " belongs to " + std::string(context) + choice.flags.get_group());
       }
     }
   }
