@@ -364,6 +364,10 @@ TEST_CASE("redis-recover --zmq-bind waits for a subscriber and sends it exactly 
   const auto alone = recover_cli(dsn, names, {"--zmq-bind", endpoint, "--zmq-wait", "0.2"});
   CHECK(alone.exit_code == 4);
   CHECK(alone.err.find("no ZeroMQ subscriber subscribed on " + endpoint) != std::string::npos);
+  CHECK(std::count(alone.err.begin(), alone.err.end(), '\n') == 1);
+  const auto malformed = recover_cli(dsn, names, {"--zmq-bind", "tcp://no-port"});
+  CHECK(malformed.exit_code == 2);
+  CHECK(std::count(malformed.err.begin(), malformed.err.end(), '\n') == 1);
   CHECK(alone.out.empty());
   CHECK(PrepareCommit(options_for(names)).prepared().size() == 2);
 

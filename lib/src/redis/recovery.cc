@@ -21,22 +21,21 @@ struct Found {
   std::string status;
 };
 
-// The socket for the replayed changes, once a subscriber listens.
-std::optional<internal::ZmqPublisher> open_publisher(const RecoveryOptions& options) {
-  if (!options.zmq) return std::nullopt;
-  std::optional<internal::ZmqPublisher> publisher;
-  publisher.emplace(*options.zmq, internal::Subscriptions::kSeen);
-  if (!publisher->await_subscriber(options.zmq_subscriber_wait)) {
-    throw ConnectionError("redis-recover: no ZeroMQ subscriber subscribed on " + publisher->endpoint() + " within " +
-                          std::to_string(options.zmq_subscriber_wait.count()) + " ms; nothing was changed");
+// Waits for a first subscriber on the socket for the replayed changes.
+void await_subscriber(internal::ZmqPublisher& publisher, std::chrono::milliseconds wait) {
+  if (!publisher.await_subscriber(wait)) {
+    throw ConnectionError("redis-recover: no ZeroMQ subscriber subscribed on " + publisher.endpoint() + " within " +
+                          std::to_string(wait.count()) + " ms; nothing was changed");
   }
-  return publisher;
 }
 
 }  // namespace
 
 std::vector<RecoveredSession> recover(const RecoveryOptions& options) {
   if (options.days < 1) throw InvalidArgument("redis-recover: --days must be at least 1");
+  // Opened at once, so a bad endpoint fails every run, not only the runs with something to replay.
+  std::optional<internal::ZmqPublisher> publisher;
+  if (options.zmq && !options.dry_run) publisher.emplace(*options.zmq, internal::Subscriptions::kSeen);
   internal::SessionRecords records(options.records);
   internal::Session database(ClientOptions{options.dsn, "meowmx redis-recover"});
   const RedisTime now = options.records.store.clock();
@@ -54,8 +53,7 @@ std::vector<RecoveredSession> recover(const RecoveryOptions& options) {
     });
     any_committed = any_committed || entry.status == "committed";
   }
-  std::optional<internal::ZmqPublisher> publisher;
-  if (any_committed && !options.dry_run) publisher = open_publisher(options);
+  if (any_committed && publisher) await_subscriber(*publisher, options.zmq_subscriber_wait);
 
   std::vector<RecoveredSession> report;
   for (const Found& entry : found) {

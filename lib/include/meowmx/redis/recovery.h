@@ -33,8 +33,7 @@ struct RecoveryOptions {
   // Also send each replayed change as meepo's single-frame message
   // "<event> <pk>" (the pk as the writer gave it to touched()) on a ZeroMQ
   // socket bound or connected as in the zmq sink (`raw` is not used), for
-  // the subscribers of `pub --sink zmq`. The socket is opened only when a
-  // session is to be replayed.
+  // the subscribers of `pub --sink zmq`. Not opened in a dry run.
   std::optional<ZmqSinkOptions> zmq = std::nullopt;
   // ZeroMQ drops what is sent before a subscriber has subscribed, so before
   // replaying anything recovery waits this long for a first subscription;
