@@ -29,7 +29,6 @@ bool given_on_command_line(const CLI::Option& option) {
   return option.get_envname().empty() || !std::getenv(option.get_envname().c_str());
 }
 
-
 void refuse_flags_of_groups_not_chosen(const std::vector<GroupChoice>& groups, std::string_view context) {
   std::vector<std::string> shared;
   for (const GroupChoice& choice : groups) {
