@@ -397,3 +397,25 @@ TEST_CASE("redis-recover --zmq-bind waits for a subscriber and sends it exactly 
   zmq::message_t extra;
   CHECK_FALSE(subscriber.recv(extra));
 }
+
+TEST_CASE("redis-recover --zmq-connect sends the replayed changes to a SUB socket that binds", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  run_writer(dsn, names, "db_committed", {"64"});
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(testing::free_loopback_port());
+  zmq::context_t context;
+  zmq::socket_t forwarder(context, zmq::socket_type::sub);  // a forwarder's receiving side
+  forwarder.set(zmq::sockopt::subscribe, "orders_");
+  forwarder.set(zmq::sockopt::rcvtimeo, 20000);
+  forwarder.bind(endpoint);
+  // In the background: the SUB socket sends its subscription to a new peer only while its thread is in recv().
+  testing::CliProcess recovery({"--dsn", dsn, "redis-recover", "--redis-url", testing::binary_redis_server().url(),
+                                "--namespace", names.store, "--records-namespace", names.records, "--zmq-connect",
+                                endpoint});
+  zmq::message_t message;
+  REQUIRE(forwarder.recv(message));
+  CHECK(message.to_string() == "orders_write 64");
+  const auto lines = lines_of(recovery.wait());
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["action"] == "replayed");
+}
