@@ -39,8 +39,7 @@ struct SlotArgs {
 // pub-status of a binlog stream: where its position is kept and its server.
 struct MysqlStatusArgs {
   std::string source = "postgres";
-  std::string mysql_dsn;
-  std::string state_file;
+  MysqlSource stream;  // --mysql-dsn and --state-file, as pub --source mysql takes them
 };
 
 bool chosen(const std::vector<std::string>& names, std::string_view name) {
@@ -49,20 +48,13 @@ bool chosen(const std::vector<std::string>& names, std::string_view name) {
 
 // A flag of a group that is not chosen would be ignored: refuse it.
 void check_unused_groups(const PubArgs& args, const std::vector<std::string>& sinks) {
-  std::vector<std::string> shared;
-  for (const auto& group : args.source_groups) {
-    if (group->name() == args.source) shared = group->shared_flags();
-  }
+  std::vector<GroupChoice> choices;
   std::size_t at = 0;
-  auto check = [&](const FlagGroup& group, bool used, const char* selector) {
-    for (const CLI::Option* option : args.groups[at++]->get_options()) {
-      if (!used && given_on_command_line(*option) && !chosen(shared, option->get_name())) {
-        throw InvalidArgument(option->get_name() + " belongs to " + selector + " " + std::string(group.name()));
-      }
-    }
-  };
-  for (const auto& group : args.source_groups) check(*group, group->name() == args.source, "--source");
-  for (const auto& group : args.sink_groups) check(*group, chosen(sinks, group->name()), "--sink");
+  for (const auto& group : args.source_groups) {
+    choices.push_back({*args.groups[at++], group->name() == args.source, group->shared_flags()});
+  }
+  for (const auto& group : args.sink_groups) choices.push_back({*args.groups[at++], chosen(sinks, group->name())});
+  refuse_flags_of_groups_not_chosen(choices);
 }
 
 // The PostgreSQL DSN; a source that can do without gets "" when none resolves.
@@ -173,11 +165,9 @@ std::string binlog_text(const BinlogPosition& position) {
 
 // A binlog stream: the position kept for it, the server's, the bytes between.
 int run_mysql_status(const GlobalOptions& global, const SlotArgs& args, const MysqlStatusArgs& mysql) {
-  MysqlSource source;
-  source.dsn = mysql.mysql_dsn;
-  if (source.dsn.empty()) throw InvalidArgument("--source mysql needs --mysql-dsn (or MEOWMX_MYSQL_DSN)");
+  MysqlSource source = mysql.stream;
+  require_mysql_dsn(source);
   source.slot = args.slot.empty() ? "meowmx_pub" : args.slot;
-  source.state_file = mysql.state_file;
   if (source.state_file.empty()) source.position_dsn = resolve_dsn(global);
   const MysqlPubStatus status = mysql_pub_status(source);
   const auto position_json = [](const BinlogPosition& position) -> nlohmann::json {
@@ -298,19 +288,14 @@ void add_pub_commands(CLI::App& app, const GlobalOptions& global, CommandAction&
       ->check(CLI::IsMember({"postgres", "mysql"}))
       ->capture_default_str();
   auto* mysql_group = status->add_option_group("--source mysql");
-  mysql_group->add_option("--mysql-dsn", mysql_args->mysql_dsn, "The server: mysql://user:password@host:port/")
-      ->envname("MEOWMX_MYSQL_DSN");
-  mysql_group->add_option("--state-file", mysql_args->state_file,
-                          "The stream's position is kept in this file (default: in the --dsn database)");
+  add_mysql_stream_flags(*mysql_group, mysql_args->stream);
   set_examples(status, {"meowmx pub-status", "meowmx pub-status --slot orders_cache",
                         "meowmx pub-status --json",
                         "meowmx pub-status --source mysql --mysql-dsn mysql://repl:secret@127.0.0.1:3306/ --slot orders"});
   status->callback([&global, &action, status_args, mysql_args, mysql_group] {
-    // (--mysql-dsn may come from MEOWMX_MYSQL_DSN, set for other commands.)
-    const bool state_file_given = mysql_group->get_option("--state-file")->count() > 0;
-    action = [&global, status_args, mysql_args, state_file_given] {
+    action = [&global, status_args, mysql_args, mysql_group] {
+      refuse_flags_of_groups_not_chosen({{*mysql_group, mysql_args->source == "mysql"}});
       if (mysql_args->source == "mysql") return run_mysql_status(global, *status_args, *mysql_args);
-      if (state_file_given) throw InvalidArgument("--state-file belongs to --source mysql");
       return run_status(global, *status_args);
     };
   });

@@ -61,15 +61,12 @@ ReplicatorInput input_of(const GlobalOptions& global, const ReplicateArgs& args)
   if (inputs != 1) {
     throw InvalidArgument("give exactly one input: --tables (with --source), --zmq-connect or --subscription");
   }
+  std::vector<GroupChoice> choices;
   for (std::size_t i = 0; i < args.source_groups.size(); ++i) {
-    const bool chosen = !args.tables.empty() && args.source_groups[i]->name() == args.source;
-    for (const CLI::Option* option : args.groups[i]->get_options()) {
-      if (!chosen && given_on_command_line(*option)) {
-        throw InvalidArgument(option->get_name() + " belongs to --tables with --source " +
-                              std::string(args.source_groups[i]->name()));
-      }
-    }
+    const auto& group = *args.source_groups[i];
+    choices.push_back({*args.groups[i], !args.tables.empty() && group.name() == args.source, group.shared_flags()});
   }
+  refuse_flags_of_groups_not_chosen(choices, "--tables with ");
   if (!args.categories.empty() && args.subscription.empty()) throw InvalidArgument("--category needs --subscription");
   if (!args.zmq_connect.empty()) return ZmqInput{.connect = args.zmq_connect};
   if (!args.subscription.empty()) {

@@ -568,7 +568,9 @@ TEST_CASE("pub refuses bad input with exit code 2 and an unreachable server with
   CHECK(meowmx_at(dsn, {"pub", "--tables", "a;drop table x", "--once"}).exit_code == 2);
   CHECK(meowmx_at(dsn, {"pub", "--tables", "keyless", "--slot", "No-Caps"}).exit_code == 2);
   CHECK(meowmx_at(dsn, {"pub", "--tables", "keyless", "--sink", "kafka"}).exit_code == 2);
-  CHECK(meowmx_at(dsn, {"pub", "--tables", "keyless", "--zmq-bind", "tcp://127.0.0.1:1"}).exit_code == 2);
+  auto misplaced = meowmx_at(dsn, {"pub", "--tables", "keyless", "--zmq-bind", "tcp://127.0.0.1:1"});
+  CHECK(misplaced.exit_code == 2);
+  CHECK_THAT(misplaced.err, Catch::Contains("--zmq-bind belongs to --sink zmq"));
   CHECK(meowmx_at(dsn, {"pub", "--tables", "keyless", "--sink", "zmq"}).exit_code == 2);
   CHECK(meowmx_at(dsn, {"pub"}).exit_code == 2);
   auto unreachable = meowmx_at("postgresql://postgres:s3cretpw@127.0.0.1:1/x", {"pub", "--tables", "t", "--once"});

@@ -1,7 +1,8 @@
 // Prepare-commit on a real PostgreSQL and a throwaway redis-server: the
 // happy path, rollbacks, writers killed (SIGKILL at the exact step) before
-// and after their database commit, `meowmx redis-recover`, and the strict
-// and lenient modes with Redis down.
+// and after their database commit or held open at their prepare,
+// `meowmx redis-recover` (into the store and to a ZeroMQ SUB socket), and
+// the strict and lenient modes with Redis down.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -9,11 +10,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 
 #include <pqxx/pqxx>
+#include <zmq.hpp>
 
 #include "meowmx/error.h"
 #include "meowmx/redis_store.h"
+#include "redis/connection.h"
+#include "redis/key_space.h"
 #include "support/cli_runner.h"
 #include "support/polling.h"
 #include "support/servers/redis_server.h"
@@ -85,6 +90,28 @@ testing::CliResult recover_cli(const std::string& dsn, const Names& names, std::
   return testing::run_cli(args);
 }
 
+// One writer's transaction inserting `ids` into orders (each touched as
+// orders_write), ended by `end` (commit, rollback, ...); returns its session id.
+std::string write_orders(PrepareCommit& records, pqxx::connection& connection, const std::vector<int>& ids,
+                         const std::function<void(WriterTransaction&)>& end) {
+  WriterTransaction tx(records, connection);
+  for (const int id : ids) {
+    tx.work().exec_params0("INSERT INTO orders VALUES ($1)", id);
+    tx.touched("orders", ChangeAction::kWrite, std::to_string(id));
+  }
+  end(tx);
+  return tx.session_id();
+}
+
+// A writer that dies (throws this from its on_step hook) right after its database commit.
+struct WriterDied {};
+
+std::vector<json> lines_of(const testing::CliResult& result) {
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  return result.json_lines();
+}
+
 }  // namespace
 
 TEST_CASE("prepare-commit: a commit publishes its changes and marks the session committed", "[redis]") {
@@ -97,15 +124,7 @@ TEST_CASE("prepare-commit: a commit publishes its changes and marks the session 
   options.signals = &bus;
   PrepareCommit records(options);
   pqxx::connection connection(dsn);
-  std::string id;
-  {
-    WriterTransaction tx(records, connection);
-    id = tx.session_id();
-    tx.work().exec0("INSERT INTO orders VALUES (1), (2)");
-    tx.touched("orders", ChangeAction::kWrite, "1");
-    tx.touched("orders", ChangeAction::kWrite, "2");
-    tx.commit();
-  }
+  const auto id = write_orders(records, connection, {1, 2}, [](WriterTransaction& tx) { tx.commit(); });
   CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 2);
   CHECK(stored(names, "orders_write") == std::vector<std::string>{"1", "2"});
   CHECK(signalled == std::vector<std::string>{"1", "2"});
@@ -252,4 +271,151 @@ TEST_CASE("prepare-commit: strict mode says when Redis fails after the database 
   CHECK(report[0].action == "replayed");
   RedisEventStore store({.connection = {.url = own.url()}, .namespace_pattern = names.store});
   CHECK(store.query("orders_write", "31", redis_now() - 1h));
+}
+
+TEST_CASE("redis-recover leaves a transaction still open in progress, and replays it once committed", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  auto options = options_for(names);
+  std::vector<json> while_open;
+  std::vector<std::string> stored_while_open{"not read"};
+  options.on_step = [&](CommitStep step) {
+    if (step == CommitStep::kPrepared) {
+      // Prepared in Redis, the PostgreSQL transaction (with its xid) still open.
+      while_open = lines_of(recover_cli(dsn, names));
+      stored_while_open = stored(names, "orders_write");
+    }
+    if (step == CommitStep::kDatabaseCommitted) throw WriterDied{};
+  };
+  PrepareCommit records(options);
+  pqxx::connection connection(dsn);
+  const auto id =
+      write_orders(records, connection, {51}, [](WriterTransaction& tx) { CHECK_THROWS_AS(tx.commit(), WriterDied); });
+  REQUIRE(while_open.size() == 1);
+  CHECK(while_open[0]["session"] == id);
+  CHECK(while_open[0]["status"] == "in progress");
+  CHECK(while_open[0]["action"] == "left");
+  CHECK(stored_while_open.empty());
+  CHECK(records.prepared() == std::vector<std::string>{id});  // left as it was
+
+  const auto after_commit = lines_of(recover_cli(dsn, names));
+  REQUIRE(after_commit.size() == 1);
+  CHECK(after_commit[0]["status"] == "committed");
+  CHECK(after_commit[0]["action"] == "replayed");
+  CHECK(stored(names, "orders_write") == std::vector<std::string>{"51"});
+}
+
+TEST_CASE("redis-recover leaves a transaction still open in progress, and drops it once aborted", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  auto options = options_for(names);
+  pqxx::connection connection(dsn);
+  std::vector<json> while_open;
+  std::vector<json> after_abort;
+  options.on_step = [&](CommitStep step) {
+    if (step != CommitStep::kPrepared) return;
+    while_open = lines_of(recover_cli(dsn, names));
+    testing::sql(dsn, "SELECT pg_terminate_backend(" + std::to_string(connection.backendpid()) + ")");
+    testing::wait_until("the terminated writer's transaction is aborted", 20s, [&] {
+      const auto report = recover({.records = options_for(names), .dsn = dsn, .dry_run = true});
+      return report.size() == 1 && report[0].status == "aborted";
+    });
+    after_abort = lines_of(recover_cli(dsn, names));
+  };
+  PrepareCommit records(options);
+  // Its connection is gone by the commit.
+  write_orders(records, connection, {52}, [](WriterTransaction& tx) { CHECK_THROWS(tx.commit()); });
+  REQUIRE(while_open.size() == 1);
+  CHECK(while_open[0]["status"] == "in progress");
+  CHECK(while_open[0]["action"] == "left");
+  REQUIRE(after_abort.size() == 1);
+  CHECK(after_abort[0]["status"] == "aborted");
+  CHECK(after_abort[0]["action"] == "dropped");
+  CHECK(testing::query_value<int>(dsn, "SELECT count(*) FROM orders") == 0);
+  CHECK(stored(names, "orders_write").empty());
+  CHECK(records.prepared().empty());
+}
+
+TEST_CASE("redis-recover reports a prepared session whose record expired as unknown and drops it", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  const std::string set = internal::KeySpace(names.records).namespace_at(redis_now()) + ":prepared";
+  internal::RedisConnection(testing::binary_redis_server().url(), 5s).command("test", {"SADD", set, "gone"});
+  const auto lines = lines_of(recover_cli(dsn, names));
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] == json{{"session", "gone"}, {"xid", ""}, {"status", "unknown"}, {"action", "dropped"}, {"changes", 0}});
+  CHECK(PrepareCommit(options_for(names)).prepared().empty());
+}
+
+TEST_CASE("redis-recover --zmq-bind waits for a subscriber and sends it exactly the replayed changes", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  const auto replayed = run_writer(dsn, names, "db_committed", {"61", "62"});
+  const auto dropped = run_writer(dsn, names, "prepared", {"63"});
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(testing::free_loopback_port());
+  testing::wait_until("the killed writer's transaction is over", 20s, [&] {
+    for (const auto& session : recover({.records = options_for(names), .dsn = dsn, .dry_run = true})) {
+      if (session.status == "in progress") return false;
+    }
+    return true;
+  });
+
+  // No subscriber: nothing is changed.
+  const auto alone = recover_cli(dsn, names, {"--zmq-bind", endpoint, "--zmq-wait", "0.2"});
+  CHECK(alone.exit_code == 4);
+  CHECK(alone.err.find("no ZeroMQ subscriber subscribed on " + endpoint) != std::string::npos);
+  CHECK(std::count(alone.err.begin(), alone.err.end(), '\n') == 1);
+  const auto malformed = recover_cli(dsn, names, {"--zmq-bind", "tcp://no-port"});
+  CHECK(malformed.exit_code == 2);
+  CHECK(std::count(malformed.err.begin(), malformed.err.end(), '\n') == 1);
+  CHECK(alone.out.empty());
+  CHECK(PrepareCommit(options_for(names)).prepared().size() == 2);
+
+  testing::CliProcess recovery({"--dsn", dsn, "redis-recover", "--redis-url", testing::binary_redis_server().url(),
+                                "--namespace", names.store, "--records-namespace", names.records, "--zmq-bind",
+                                endpoint});
+  zmq::context_t context;
+  zmq::socket_t subscriber(context, zmq::socket_type::sub);
+  subscriber.set(zmq::sockopt::subscribe, "");
+  subscriber.set(zmq::sockopt::rcvtimeo, 20000);
+  subscriber.connect(endpoint);  // ZeroMQ retries until the command binds
+  std::vector<std::string> messages;
+  for (zmq::message_t message; messages.size() < 2 && subscriber.recv(message);) messages.push_back(message.to_string());
+  std::sort(messages.begin(), messages.end());
+  CHECK(messages == std::vector<std::string>{"orders_write 61", "orders_write 62"});
+  const auto result = recovery.wait();
+  REQUIRE(result.exit_code == 0);
+  const auto lines = result.json_lines();
+  REQUIRE(lines.size() == 2);
+  for (const auto& line : lines) {
+    CHECK(line["action"] == (line["session"] == replayed ? "replayed" : "dropped"));
+    if (line["session"] != replayed) CHECK(line["session"] == dropped);
+  }
+  CHECK(stored(names, "orders_write") == std::vector<std::string>{"61", "62"});
+  // Nothing else was sent: the command has exited and its socket is closed.
+  subscriber.set(zmq::sockopt::rcvtimeo, 0);
+  zmq::message_t extra;
+  CHECK_FALSE(subscriber.recv(extra));
+}
+
+TEST_CASE("redis-recover --zmq-connect sends the replayed changes to a SUB socket that binds", "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  run_writer(dsn, names, "db_committed", {"64"});
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(testing::free_loopback_port());
+  zmq::context_t context;
+  zmq::socket_t forwarder(context, zmq::socket_type::sub);  // a forwarder's receiving side
+  forwarder.set(zmq::sockopt::subscribe, "orders_");
+  forwarder.set(zmq::sockopt::rcvtimeo, 20000);
+  forwarder.bind(endpoint);
+  // In the background: the SUB socket sends its subscription to a new peer only while its thread is in recv().
+  testing::CliProcess recovery({"--dsn", dsn, "redis-recover", "--redis-url", testing::binary_redis_server().url(),
+                                "--namespace", names.store, "--records-namespace", names.records, "--zmq-connect",
+                                endpoint});
+  zmq::message_t message;
+  REQUIRE(forwarder.recv(message));
+  CHECK(message.to_string() == "orders_write 64");
+  const auto lines = lines_of(recovery.wait());
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["action"] == "replayed");
 }

@@ -180,6 +180,9 @@ TEST_CASE("replicate refuses what cannot work with one line and exit code 2") {
     CHECK(result.exit_code == 2);
     CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
   }
+  const auto misplaced = testing::run_cli(
+      {"replicate", "--dsn", dsn, "--zmq-connect", "tcp://127.0.0.1:1", "--slot", "s", "--exec", "true"});
+  CHECK_THAT(misplaced.err, Catch::Contains("--slot belongs to --tables with --source postgres"));
 }
 
 TEST_CASE("--exec: the pks a command names as failed are retried, then parked and shown by replicate-status") {

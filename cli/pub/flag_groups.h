@@ -63,6 +63,28 @@ std::vector<std::unique_ptr<SinkFlags>> sink_flag_groups();
 // variable is set for other commands too, and must not make them fail.
 bool given_on_command_line(const CLI::Option& option);
 
+// An option group of a command, whether the command uses it this time, and
+// the flags of other groups it reads too when it does (FlagGroup::shared_flags()).
+struct GroupChoice {
+  const CLI::Option_group& flags;
+  bool chosen;
+  std::vector<std::string> shared_flags = {};
+};
+
+// A flag of a group not chosen would be ignored: throws InvalidArgument
+// "<flag> belongs to <context><the option group's name>" (e.g. "--zmq-bind
+// belongs to --sink zmq") for the first one given on the command line,
+// except the flags the chosen groups share.
+void refuse_flags_of_groups_not_chosen(const std::vector<GroupChoice>& groups, std::string_view context = "");
+
+// Flags that another command takes too, defined once here:
+// --zmq-bind and --zmq-connect (the zmq sink, redis-recover), which exclude each other;
+void add_zmq_endpoint_flags(CLI::App& command, ZmqSinkOptions& options);
+// --mysql-dsn (or $MEOWMX_MYSQL_DSN) and --state-file (the mysql source, pub-status);
+void add_mysql_stream_flags(CLI::App& command, MysqlSource& source);
+// and the InvalidArgument when --mysql-dsn is missing.
+void require_mysql_dsn(const MysqlSource& source);
+
 // Each source's and sink's group (postgres_source.cc, print_sink.cc, ...).
 std::unique_ptr<SourceFlags> postgres_source_flags();
 std::unique_ptr<SourceFlags> postgres_trigger_source_flags();

@@ -18,13 +18,10 @@ class MysqlSourceFlags : public SourceFlags {
   bool needs_dsn() const override { return false; }
   void add_flags(CLI::Option_group& group) override {
     parent_ = group.get_parent();
-    group.add_option("--mysql-dsn", source_.dsn, "The server: mysql://user:password@host:port/[database]")
-        ->envname("MEOWMX_MYSQL_DSN");
+    add_mysql_stream_flags(group, source_);
     group.add_option("--from", source_.from,
                      "Where a stream with no kept position starts: beginning, now, file:pos or gtid:<gtid list>")
         ->capture_default_str();
-    group.add_option("--state-file", source_.state_file,
-                     "Keep the stream's position in this file instead of the --dsn database");
     group.add_option("--server-id", source_.server_id,
                      "Replica id for the server (default: derived from --slot)");
     group.add_option("--heartbeat", heartbeat_, "Seconds between the server's heartbeats while idle")
@@ -33,7 +30,7 @@ class MysqlSourceFlags : public SourceFlags {
   }
   SourceOptions options(const PubTarget& target) const override {
     MysqlSource source = source_;
-    if (source.dsn.empty()) throw InvalidArgument("--source mysql needs --mysql-dsn (or MEOWMX_MYSQL_DSN)");
+    require_mysql_dsn(source);
     source.tables = target.tables;
     source.position_dsn = target.dsn;
     source.slot = parent_->get_option("--slot")->as<std::string>();
@@ -49,6 +46,17 @@ class MysqlSourceFlags : public SourceFlags {
 };
 
 }  // namespace
+
+void add_mysql_stream_flags(CLI::App& command, MysqlSource& source) {
+  command.add_option("--mysql-dsn", source.dsn, "The server: mysql://user:password@host:port/[database]")
+      ->envname("MEOWMX_MYSQL_DSN");
+  command.add_option("--state-file", source.state_file,
+                     "Keep the stream's position in this file instead of the --dsn database");
+}
+
+void require_mysql_dsn(const MysqlSource& source) {
+  if (source.dsn.empty()) throw InvalidArgument("--source mysql needs --mysql-dsn (or MEOWMX_MYSQL_DSN)");
+}
 
 std::unique_ptr<SourceFlags> mysql_source_flags() { return std::make_unique<MysqlSourceFlags>(); }
 

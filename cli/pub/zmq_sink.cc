@@ -9,8 +9,7 @@ class ZmqSinkFlags : public SinkFlags {
   std::string_view name() const override { return "zmq"; }
   std::string_view summary() const override { return "a ZeroMQ PUB socket for meepo-style subscribers"; }
   void add_flags(CLI::Option_group& group) override {
-    group.add_option("--zmq-bind", options_.bind, "Bind the PUB socket here, e.g. tcp://127.0.0.1:5555");
-    group.add_option("--zmq-connect", options_.connect, "Connect the PUB socket to a forwarder here");
+    add_zmq_endpoint_flags(group, options_);
     group.add_flag("--raw", options_.raw, "Add the raw JSON change as a second frame");
   }
   std::unique_ptr<Sink> make(const PubTarget&) const override {
@@ -25,6 +24,11 @@ class ZmqSinkFlags : public SinkFlags {
 };
 
 }  // namespace
+
+void add_zmq_endpoint_flags(CLI::App& command, ZmqSinkOptions& options) {
+  auto* bind = command.add_option("--zmq-bind", options.bind, "Bind the PUB socket here, e.g. tcp://127.0.0.1:5555");
+  command.add_option("--zmq-connect", options.connect, "Connect the PUB socket to a forwarder here")->excludes(bind);
+}
 
 std::unique_ptr<SinkFlags> zmq_sink_flags() { return std::make_unique<ZmqSinkFlags>(); }
 
