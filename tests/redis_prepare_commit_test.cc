@@ -347,6 +347,29 @@ TEST_CASE("redis-recover reports a prepared session whose record expired as unkn
   CHECK(PrepareCommit(options_for(names)).prepared().empty());
 }
 
+TEST_CASE("redis-recover leaves a session whose transaction id this cluster never handed out as unknown",
+          "[redis]") {
+  const auto dsn = orders_database();
+  const Names names = unique_names();
+  const std::string space = internal::KeySpace(names.records).namespace_at(redis_now());
+  internal::RedisConnection redis(testing::binary_redis_server().url(), 5s);
+  // As another cluster's writer would have prepared it: its xid is beyond ours.
+  const json record{{"id", "elsewhere"},
+                    {"xid", "900000000000"},
+                    {"state", "prepared"},
+                    {"prepared_at", format_redis_time(redis_now())},
+                    {"changes", json::array({{{"event", "orders_write"}, {"pk", "7"}}})}};
+  redis.command("test", {"SET", space + ":session:elsewhere", record.dump(), "EX", "600"});
+  redis.command("test", {"SADD", space + ":prepared", "elsewhere"});
+  const auto result = recover_cli(dsn, names);
+  const auto lines = lines_of(result);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] ==
+        json{{"session", "elsewhere"}, {"xid", "900000000000"}, {"status", "unknown"}, {"action", "left"}, {"changes", 1}});
+  CHECK(PrepareCommit(options_for(names)).prepared() == std::vector<std::string>{"elsewhere"});
+  CHECK(stored(names, "orders_write").empty());
+}
+
 TEST_CASE("redis-recover --zmq-bind waits for a subscriber and sends it exactly the replayed changes", "[redis]") {
   const auto dsn = orders_database();
   const Names names = unique_names();

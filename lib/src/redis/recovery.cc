@@ -48,8 +48,17 @@ std::vector<RecoveredSession> recover(const RecoveryOptions& options) {
     if (!entry.session) continue;
     entry.status = database.guarded("redis-recover: asking about transaction " + entry.session->xid, [&] {
       pqxx::nontransaction tx(database.connection());
-      const auto row = tx.exec_params1("SELECT pg_xact_status($1::xid8)", entry.session->xid);
-      return row[0].is_null() ? std::string("unknown") : row[0].as<std::string>();
+      try {
+        const auto row = tx.exec_params1("SELECT pg_xact_status($1::xid8)", entry.session->xid);
+        if (!row[0].is_null()) return row[0].as<std::string>();
+      } catch (const pqxx::data_exception&) {
+        // An id not handed out yet: the record names another cluster's transaction.
+      }
+      internal::logger().warn(
+          "redis-recover: PostgreSQL does not know transaction {} of session {} (too old, or of another database "
+          "cluster than the one --dsn names); left",
+          entry.session->xid, entry.id);
+      return std::string("unknown");
     });
     any_committed = any_committed || entry.status == "committed";
   }

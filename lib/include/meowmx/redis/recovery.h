@@ -6,8 +6,10 @@
 //                socket), the session marked "recovered";
 //   aborted      the session is dropped (marked "dropped"): nothing reaches the store;
 //   in progress  left as it is, for a later run;
-//   unknown      the transaction id is too old for PostgreSQL to know: left as
-//                it is; the record expired before the prepared set: dropped.
+//   unknown      the transaction id is too old for PostgreSQL to know, or newer
+//                than any it has handed out (the record names another cluster's
+//                transaction: check the DSN): left as it is; the record expired
+//                before the prepared set: dropped.
 // The store adds carry the session's prepare time as their score.
 #ifndef MEOWMX_REDIS_RECOVERY_H_
 #define MEOWMX_REDIS_RECOVERY_H_
