@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -288,6 +290,61 @@ TEST_CASE("the pipeline skips what a sink already has and acknowledges what ever
   CHECK(pipeline.acknowledged() == TransactionPosition{LsnPosition{0x300, 0x328}});
   CHECK(pipeline.idle());
   pipeline.drain();
+}
+
+TEST_CASE("with a store for the stream's position, each transaction is kept before a sink sees the next") {
+  // What the sink began and what was kept, in the order it happened.
+  std::mutex mutex;
+  std::vector<std::string> events;
+  auto note = [&](std::string event) {
+    std::lock_guard lock(mutex);
+    events.push_back(std::move(event));
+  };
+  class Noting : public testing::RecordingSink {
+   public:
+    Noting(testing::Recording& recording, std::function<void(std::string)> note)
+        : RecordingSink(recording), note_(std::move(note)) {}
+    void begin(const Transaction& transaction) override { note_("begin " + std::to_string(transaction.xid)); }
+
+   private:
+    std::function<void(std::string)> note_;
+  };
+  auto feed = [](internal::Pipeline& pipeline, std::initializer_list<std::uint64_t> lsns) {
+    for (std::uint64_t lsn : lsns) {
+      pipeline.begin(LsnPosition{lsn, 0}, lsn >> 8, "");
+      pipeline.change(write_of(*pipeline.table("public", "orders"), 0, "1"));
+      pipeline.commit(LsnPosition{lsn, lsn + 0x28});
+    }
+  };
+  testing::Recording recording;
+  Noting noting(recording, note);
+  LaterSink later;
+  {
+    internal::Pipeline pipeline({&noting, &later}, 1 << 20);
+    pipeline.open(orders_stream());
+    pipeline.keep_positions([&](const TransactionPosition& position) { note("kept " + to_json_text(position)); });
+    feed(pipeline, {0x100, 0x200, 0x300});
+    REQUIRE(testing::eventually([&] { return later.committed().size() == 1; }));
+    later.done(1);  // the dispatcher waited for it before transaction 2
+    REQUIRE(testing::eventually([&] { return later.committed().size() == 2; }));
+    later.done(2);
+    REQUIRE(testing::eventually([&] { return later.committed().size() == 3; }));
+    later.done(3);
+    pipeline.drain();
+  }
+  CHECK(events == std::vector<std::string>{"begin 1", R"(kept {"lsn":"0/128","commit_lsn":"0/100"})", "begin 2",
+                                           R"(kept {"lsn":"0/228","commit_lsn":"0/200"})", "begin 3"});
+  // Stopped while an asynchronous sink still owes a mark: the next
+  // transaction reaches no sink, and comes again in the next session.
+  events.clear();
+  {
+    internal::Pipeline pipeline({&noting, &later}, 1 << 20);
+    pipeline.open(orders_stream());
+    pipeline.keep_positions([&](const TransactionPosition& position) { note("kept " + to_json_text(position)); });
+    feed(pipeline, {0x400, 0x500});
+    REQUIRE(testing::eventually([&] { return later.committed().size() == 4; }));
+  }
+  CHECK(events == std::vector<std::string>{"begin 4"});
 }
 
 TEST_CASE("a sink's failure reaches the source, and a transaction left half-way is aborted") {

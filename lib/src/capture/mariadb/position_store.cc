@@ -14,7 +14,14 @@ namespace meowmx::internal {
 namespace {
 
 BinlogPosition binlog_position(const std::string& json_text, const std::string& where) {
-  const auto position = parse_transaction_position(json_text);
+  TransactionPosition position;
+  try {
+    position = parse_transaction_position(json_text);
+  } catch (const InvalidArgument&) {
+    // E.g. a state file left empty by a power loss: never a silent restart.
+    throw Error(where + " holds no position (" + (json_text.empty() ? "it is empty" : json_text.substr(0, 80)) +
+                "): remove it and choose a start with --from");
+  }
   const auto* binlog = std::get_if<BinlogPosition>(&position);
   if (!binlog) throw Error(where + " holds a position of another source: " + json_text.substr(0, 80));
   return *binlog;
@@ -55,6 +62,11 @@ class PostgresTable : public PositionStore {
       : session_(ClientOptions{.dsn = dsn, .application_name = "meowmx pub"}), stream_(std::move(stream)) {
     const bool ready = session_.guarded("checking meowmx.capture_source_positions", [&] {
       pqxx::nontransaction tx(session_.connection());
+      // A position is written after every transaction: without waiting for
+      // the server's WAL flush. A pub killed still has it (the server does);
+      // a crash of the server may forget the last ones, so the stream
+      // repeats those transactions, never skips any.
+      tx.exec0("SET synchronous_commit = off");
       return !tx.exec1("SELECT to_regclass('meowmx.capture_source_positions')")[0].is_null();
     });
     if (!ready) {
