@@ -1,16 +1,19 @@
 // The capture engine's parts that need no server: the watermark, positions,
 // names and text forms, PostgreSQL table names, the pgoutput decoder fed
-// bytes built from the protocol's documentation, and the pipeline's
-// skipping and acknowledgement with fake sinks.
+// bytes built from the protocol's documentation, the pipeline's skipping,
+// acknowledgement and position keeping with fake sinks, and the MySQL
+// source's state file.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "capture/mariadb/position_store.h"
 #include "capture/pipeline.h"
 #include "capture/session_runner.h"
 #include "capture/postgres/identifiers.h"
@@ -22,6 +25,7 @@
 #include "support/fake_source.h"
 #include "support/polling.h"
 #include "support/recording_sink.h"
+#include "support/servers/temp_dir.h"
 
 using namespace meowmx;
 
@@ -345,6 +349,27 @@ TEST_CASE("with a store for the stream's position, each transaction is kept befo
     REQUIRE(testing::eventually([&] { return later.committed().size() == 4; }));
   }
   CHECK(events == std::vector<std::string>{"begin 4"});
+}
+
+TEST_CASE("the state file: overwritten in place, a shorter position after a longer one, kept across stores") {
+  testing::TempDir dir("meowmx-state-file");
+  MysqlSource options;
+  options.state_file = (dir.path() / "stream.pos").string();
+  const BinlogPosition long_one{"mariadb-bin.000001", 123456789, "0-1-1000000"};
+  const BinlogPosition short_one{"mariadb-bin.000002", 4, ""};
+  {
+    auto store = internal::open_position_store(options);
+    CHECK_FALSE(store->load());
+    store->save(long_one);  // created by rename
+    store->save(short_one);  // in place, padded over the longer text
+    CHECK(store->load() == short_one);
+  }
+  auto again = internal::open_position_store(options);
+  CHECK(again->load() == short_one);
+  again->save(long_one);
+  CHECK(internal::open_position_store(options)->load() == long_one);
+  std::ofstream(options.state_file, std::ios::trunc).flush();  // as a power loss may leave it
+  CHECK_THROWS_WITH(again->load(), Catch::Contains("state file " + options.state_file + " holds no position"));
 }
 
 TEST_CASE("a sink's failure reaches the source, and a transaction left half-way is aborted") {
