@@ -119,6 +119,10 @@ class PostgresTable : public PositionStore {
       throw Error("the PostgreSQL database has no meowmx.capture_source_positions: run `meowmx setup` there, "
                   "or keep the position in a --state-file");
     }
+    // Written after every transaction: parsed and planned once.
+    session_.prepare(kSave,
+                     "INSERT INTO meowmx.capture_source_positions (stream, position) VALUES ($1, $2) "
+                     "ON CONFLICT (stream) DO UPDATE SET position = EXCLUDED.position, updated_at = now()");
   }
 
   std::optional<BinlogPosition> load() override {
@@ -136,14 +140,13 @@ class PostgresTable : public PositionStore {
   void save(const BinlogPosition& position) override {
     session_.guarded("saving the stream's position", [&] {
       pqxx::nontransaction tx(session_.connection());
-      tx.exec_params(
-          "INSERT INTO meowmx.capture_source_positions (stream, position) VALUES ($1, $2) "
-          "ON CONFLICT (stream) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
-          stream_, to_json_text(TransactionPosition{position}));
+      tx.exec_prepared(kSave, stream_, to_json_text(TransactionPosition{position}));
     });
   }
 
  private:
+  static constexpr const char* kSave = "meowmx_save_source_position";
+
   Session session_;
   std::string stream_;
 };
