@@ -349,6 +349,15 @@ TEST_CASE("with a store for the stream's position, each transaction is kept befo
     REQUIRE(testing::eventually([&] { return later.committed().size() == 4; }));
   }
   CHECK(events == std::vector<std::string>{"begin 4"});
+  // A store that cannot be written stops the stream before the next transaction.
+  events.clear();
+  internal::Pipeline pipeline({&noting}, 1 << 20);
+  pipeline.open(orders_stream());
+  pipeline.keep_positions([](const TransactionPosition&) { throw Error("the state file's disk is full"); });
+  feed(pipeline, {0x600});
+  CHECK_THROWS_WITH(pipeline.drain(), "the state file's disk is full");
+  CHECK_THROWS_WITH(feed(pipeline, {0x700}), "the state file's disk is full");
+  CHECK(events == std::vector<std::string>{"begin 6"});
 }
 
 TEST_CASE("the state file: overwritten in place, a shorter position after a longer one, kept across stores") {
