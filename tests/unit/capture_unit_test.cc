@@ -1,14 +1,19 @@
 // The capture engine's parts that need no server: the watermark, positions,
 // names and text forms, PostgreSQL table names, the pgoutput decoder fed
-// bytes built from the protocol's documentation, and the pipeline's
-// skipping and acknowledgement with fake sinks.
+// bytes built from the protocol's documentation, the pipeline's skipping,
+// acknowledgement and position keeping with fake sinks, and the MySQL
+// source's state file.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <fstream>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "capture/mariadb/position_store.h"
 #include "capture/pipeline.h"
 #include "capture/session_runner.h"
 #include "capture/postgres/identifiers.h"
@@ -20,6 +25,7 @@
 #include "support/fake_source.h"
 #include "support/polling.h"
 #include "support/recording_sink.h"
+#include "support/servers/temp_dir.h"
 
 using namespace meowmx;
 
@@ -288,6 +294,91 @@ TEST_CASE("the pipeline skips what a sink already has and acknowledges what ever
   CHECK(pipeline.acknowledged() == TransactionPosition{LsnPosition{0x300, 0x328}});
   CHECK(pipeline.idle());
   pipeline.drain();
+}
+
+TEST_CASE("with a store for the stream's position, each transaction is kept before a sink sees the next") {
+  // What the sink began and what was kept, in the order it happened.
+  std::mutex mutex;
+  std::vector<std::string> events;
+  auto note = [&](std::string event) {
+    std::lock_guard lock(mutex);
+    events.push_back(std::move(event));
+  };
+  class Noting : public testing::RecordingSink {
+   public:
+    Noting(testing::Recording& recording, std::function<void(std::string)> note)
+        : RecordingSink(recording), note_(std::move(note)) {}
+    void begin(const Transaction& transaction) override { note_("begin " + std::to_string(transaction.xid)); }
+
+   private:
+    std::function<void(std::string)> note_;
+  };
+  auto feed = [](internal::Pipeline& pipeline, std::initializer_list<std::uint64_t> lsns) {
+    for (std::uint64_t lsn : lsns) {
+      pipeline.begin(LsnPosition{lsn, 0}, lsn >> 8, "");
+      pipeline.change(write_of(*pipeline.table("public", "orders"), 0, "1"));
+      pipeline.commit(LsnPosition{lsn, lsn + 0x28});
+    }
+  };
+  testing::Recording recording;
+  Noting noting(recording, note);
+  LaterSink later;
+  {
+    internal::Pipeline pipeline({&noting, &later}, 1 << 20);
+    pipeline.open(orders_stream());
+    pipeline.keep_positions([&](const TransactionPosition& position) { note("kept " + to_json_text(position)); });
+    feed(pipeline, {0x100, 0x200, 0x300});
+    REQUIRE(testing::eventually([&] { return later.committed().size() == 1; }));
+    later.done(1);  // the dispatcher waited for it before transaction 2
+    REQUIRE(testing::eventually([&] { return later.committed().size() == 2; }));
+    later.done(2);
+    REQUIRE(testing::eventually([&] { return later.committed().size() == 3; }));
+    later.done(3);
+    pipeline.drain();
+  }
+  CHECK(events == std::vector<std::string>{"begin 1", R"(kept {"lsn":"0/128","commit_lsn":"0/100"})", "begin 2",
+                                           R"(kept {"lsn":"0/228","commit_lsn":"0/200"})", "begin 3"});
+  // Stopped while an asynchronous sink still owes a mark: the next
+  // transaction reaches no sink, and comes again in the next session.
+  events.clear();
+  {
+    internal::Pipeline pipeline({&noting, &later}, 1 << 20);
+    pipeline.open(orders_stream());
+    pipeline.keep_positions([&](const TransactionPosition& position) { note("kept " + to_json_text(position)); });
+    feed(pipeline, {0x400, 0x500});
+    REQUIRE(testing::eventually([&] { return later.committed().size() == 4; }));
+  }
+  CHECK(events == std::vector<std::string>{"begin 4"});
+  // A store that cannot be written stops the stream before the next transaction.
+  events.clear();
+  internal::Pipeline pipeline({&noting}, 1 << 20);
+  pipeline.open(orders_stream());
+  pipeline.keep_positions([](const TransactionPosition&) { throw Error("the state file's disk is full"); });
+  feed(pipeline, {0x600});
+  CHECK_THROWS_WITH(pipeline.drain(), "the state file's disk is full");
+  CHECK_THROWS_WITH(feed(pipeline, {0x700}), "the state file's disk is full");
+  CHECK(events == std::vector<std::string>{"begin 6"});
+}
+
+TEST_CASE("the state file: overwritten in place, a shorter position after a longer one, kept across stores") {
+  testing::TempDir dir("meowmx-state-file");
+  MysqlSource options;
+  options.state_file = (dir.path() / "stream.pos").string();
+  const BinlogPosition long_one{"mariadb-bin.000001", 123456789, "0-1-1000000"};
+  const BinlogPosition short_one{"mariadb-bin.000002", 4, ""};
+  {
+    auto store = internal::open_position_store(options);
+    CHECK_FALSE(store->load());
+    store->save(long_one);  // created by rename
+    store->save(short_one);  // in place, padded over the longer text
+    CHECK(store->load() == short_one);
+  }
+  auto again = internal::open_position_store(options);
+  CHECK(again->load() == short_one);
+  again->save(long_one);
+  CHECK(internal::open_position_store(options)->load() == long_one);
+  std::ofstream(options.state_file, std::ios::trunc).flush();  // as a power loss may leave it
+  CHECK_THROWS_WITH(again->load(), Catch::Contains("state file " + options.state_file + " holds no position"));
 }
 
 TEST_CASE("a sink's failure reaches the source, and a transaction left half-way is aborted") {

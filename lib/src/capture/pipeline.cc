@@ -53,6 +53,7 @@ Pipeline::Pipeline(std::vector<Sink*> sinks, std::size_t buffer_bytes)
 Pipeline::~Pipeline() {
   {
     std::lock_guard lock(mutex_);
+    stopping_ = true;
     queue_.push_back(Item{Item::Kind::kStop, {}, {}, 0});
   }
   changed_.notify_all();
@@ -88,6 +89,8 @@ void Pipeline::set_keepalive(std::function<void()> keepalive, std::chrono::milli
   keepalive_ = std::move(keepalive);
   keepalive_interval_ = interval;
 }
+
+void Pipeline::keep_positions(std::function<void(const TransactionPosition&)> keep) { keep_ = std::move(keep); }
 
 void Pipeline::begin(TransactionPosition position, std::uint64_t xid, std::string commit_time) {
   open_transaction_ = Transaction{next_sequence_++, std::move(position), xid, std::move(commit_time)};
@@ -141,6 +144,11 @@ void Pipeline::flush() {
   changed_.notify_all();
 }
 
+void Pipeline::rethrow_failure() {
+  std::lock_guard lock(mutex_);
+  if (failure_) std::rethrow_exception(failure_);
+}
+
 void Pipeline::wait(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready) {
   for (;;) {
     if (failure_) std::rethrow_exception(failure_);
@@ -180,7 +188,7 @@ void Pipeline::dispatch() {
       stopping = item.kind == Item::Kind::kStop;
       if (stopping) item.kind = Item::Kind::kAbort;
       try {
-        if (!failed_ || item.kind == Item::Kind::kAbort) deliver(item);
+        if ((!failed_ && !halted_) || item.kind == Item::Kind::kAbort) deliver(item);
       } catch (...) {
         fail(std::current_exception());
       }
@@ -199,6 +207,16 @@ void Pipeline::dispatch() {
 void Pipeline::deliver(Item& item) {
   switch (item.kind) {
     case Item::Kind::kBegin:
+      if (keep_) {
+        // Nothing of this transaction reaches a sink before the one before
+        // it is kept. A pipeline stopped or failed meanwhile delivers no
+        // more: what it holds comes again in the next session.
+        if (!await_marks()) {
+          halted_ = true;
+          break;
+        }
+        keep_acknowledged();
+      }
       dispatched_transaction_ = item.transaction;
       for (SinkState& state : sinks_) {
         // What the sink has already (its own resume point, or delivered
@@ -225,6 +243,8 @@ void Pipeline::deliver(Item& item) {
         state.in_transaction = false;
         if (has) marks_[i]->done(item.transaction.sequence);
       }
+      // Synchronous sinks have it now: kept before the next one arrives.
+      if (keep_) keep_acknowledged();
       break;
     case Item::Kind::kAbort:
       for (SinkState& state : sinks_) {
@@ -235,6 +255,19 @@ void Pipeline::deliver(Item& item) {
     case Item::Kind::kStop:
       break;
   }
+}
+
+bool Pipeline::await_marks() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return watermark_.complete() || failure_ || stopping_; });
+  return watermark_.complete() && !failure_;
+}
+
+void Pipeline::keep_acknowledged() {
+  const auto low = watermark_.low();
+  if (!low || (kept_ && compare(*low, *kept_) <= 0)) return;
+  keep_(*low);
+  kept_ = low;
 }
 
 }  // namespace meowmx::internal

@@ -7,6 +7,11 @@
 // watermark the source may confirm to its server. While the buffer is full
 // (or drain() waits), the source's keepalive runs every interval, so a slow
 // sink never lets the source's connection time out.
+//
+// A source whose server keeps no position for it (a MySQL binlog) gives the
+// pipeline a store to keep the stream's position in: the dispatcher then
+// stores the watermark after each transaction, and before it hands a sink
+// any of the next one, so a kill repeats at most the transaction in hand.
 #ifndef MEOWMX_SRC_CAPTURE_PIPELINE_H_
 #define MEOWMX_SRC_CAPTURE_PIPELINE_H_
 
@@ -54,6 +59,13 @@ class Pipeline {
   // drain() wait, on the caller's thread. Replaced by each session.
   void set_keepalive(std::function<void()> keepalive, std::chrono::milliseconds interval);
 
+  // Before the first transaction: `keep` stores the stream's position, on
+  // the dispatching thread, once every sink has the transaction at that
+  // position and every one before it, and before any sink gets a change of
+  // a later one (the dispatcher waits for the marks of asynchronous sinks).
+  // Called with increasing positions only; what it throws fails the pipeline.
+  void keep_positions(std::function<void(const TransactionPosition&)> keep);
+
   // The source's side, from one thread. Each may wait for room in the buffer
   // and rethrows the failure of a sink. A change belongs to the transaction
   // begun last; commit() gives the transaction's final position.
@@ -74,6 +86,9 @@ class Pipeline {
   // Woken whenever the low watermark moves, so the source can confirm it at
   // once; the source clears it before reading acknowledged().
   Waker& progress() { return progress_; }
+  // Rethrows the failure of a sink (or of keeping a position), if any; for
+  // a source that has nothing to hand over for a while.
+  void rethrow_failure();
 
  private:
   struct Item {
@@ -95,9 +110,12 @@ class Pipeline {
   void push(Item item);
   void flush();
   void wait(std::unique_lock<std::mutex>& lock, const std::function<bool()>& ready);
-  void rethrow_failure();
   void dispatch();
   void deliver(Item& item);
+  // The dispatcher's side of keep_positions(): false when the pipeline
+  // fails or stops before every sink has every committed transaction.
+  bool await_marks();
+  void keep_acknowledged();
   void fail(std::exception_ptr error);
 
   std::vector<SinkState> sinks_;
@@ -114,6 +132,9 @@ class Pipeline {
   std::uint64_t next_sequence_ = 1;
   std::function<void()> keepalive_;
   std::chrono::milliseconds keepalive_interval_{10000};
+  std::function<void(const TransactionPosition&)> keep_;
+  std::optional<TransactionPosition> kept_;  // the dispatcher's: the last position keep_ stored
+  bool halted_ = false;                      // the dispatcher's: delivers nothing but aborts any more
 
   Watermark watermark_;
   Waker progress_;
@@ -123,6 +144,7 @@ class Pipeline {
   std::deque<Item> queue_;
   std::size_t queued_bytes_ = 0;  // queued, and held by the dispatcher
   bool dispatching_ = false;  // the dispatcher holds items outside the queue
+  bool stopping_ = false;     // the pipeline is being destroyed
   std::exception_ptr failure_;
   std::atomic<bool> failed_{false};
   std::thread dispatcher_;

@@ -79,7 +79,7 @@ struct MysqlSource {
   std::string from = "beginning";
   // Where the position every sink has is kept, written after each transaction
   // they all have: the meowmx schema of this PostgreSQL database (set up
-  // with `meowmx setup`), or, when `state_file` is set, that file (replaced
+  // with `meowmx setup`), or, when `state_file` is set, that file (written
   // atomically). One of the two is needed.
   std::string position_dsn;
   std::string state_file;

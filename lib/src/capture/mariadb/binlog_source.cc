@@ -5,9 +5,8 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <stop_token>
-#include <thread>
 #include <optional>
 #include <unordered_map>
 
@@ -87,54 +86,27 @@ void require_on_server(const DumpStart& start, const std::vector<BinaryLog>& log
               "with --from beginning or --from now");
 }
 
-// Writes the stream's position to its store as soon as the pipeline's low
-// watermark moves, from a thread of its own, so that a crash repeats as
-// little as it can (at most the transaction being stored); and the idle
-// positions the source thread hands it. Only ever forward.
+// The stream's position in its store, only ever forward: the pipeline's
+// watermark after each transaction (from the dispatching thread, before the
+// next one reaches a sink) and the idle positions the source thread hands it.
+// Shared with the pipeline, which may still deliver what was queued after a
+// session's source has gone.
 class PositionKeeper {
  public:
-  PositionKeeper(Pipeline& pipeline, PositionStore& store, std::optional<BinlogPosition> kept)
-      : pipeline_(pipeline), store_(store), kept_(std::move(kept)), thread_([this](std::stop_token stop) { run(stop); }) {}
+  PositionKeeper(std::unique_ptr<PositionStore> store, std::optional<BinlogPosition> kept)
+      : store_(std::move(store)), kept_(std::move(kept)) {}
 
   void keep(const BinlogPosition& position) {
     std::lock_guard lock(mutex_);
     if (kept_ && compare(TransactionPosition{position}, TransactionPosition{*kept_}) <= 0) return;
-    store_.save(position);
+    store_->save(position);
     kept_ = position;
   }
 
-  // Keeps the watermark now, and rethrows what the thread failed with.
-  void flush() {
-    keep_acknowledged();
-    std::lock_guard lock(mutex_);
-    if (failure_) std::rethrow_exception(failure_);
-  }
-
  private:
-  void keep_acknowledged() {
-    pipeline_.progress().clear();
-    if (const auto low = pipeline_.acknowledged()) keep(std::get<BinlogPosition>(*low));
-  }
-
-  void run(const std::stop_token& stop) {
-    while (!stop.stop_requested()) {
-      if (!pipeline_.progress().wait_for(std::chrono::milliseconds(100))) continue;
-      try {
-        keep_acknowledged();
-      } catch (...) {
-        std::lock_guard lock(mutex_);
-        failure_ = std::current_exception();
-        return;
-      }
-    }
-  }
-
-  Pipeline& pipeline_;
-  PositionStore& store_;
+  std::unique_ptr<PositionStore> store_;
   std::mutex mutex_;
   std::optional<BinlogPosition> kept_;
-  std::exception_ptr failure_;
-  std::jthread thread_;  // last: started once the rest exists
 };
 
 class Session {
@@ -411,8 +383,10 @@ void BinlogSource::run(Pipeline& pipeline, const Waker& stop) {
   logger().info("streaming the binlog of {} from {}", dsn_.describe(),
                 start.gtid.empty() ? start.file + ":" + std::to_string(start.position) : "gtid " + start.gtid);
 
-  PositionKeeper keeper(pipeline, *store, kept);
-  Session session(pipeline, control, keeper,
+  auto keeper = std::make_shared<PositionKeeper>(std::move(store), kept);
+  pipeline.keep_positions(
+      [keeper](const TransactionPosition& position) { keeper->keep(std::get<BinlogPosition>(position)); });
+  Session session(pipeline, control, *keeper,
                   kept.value_or(BinlogPosition{start.file, start.gtid.empty() ? start.position : 0, ""}));
   BinlogEvent event;
   try {
@@ -421,8 +395,8 @@ void BinlogSource::run(Pipeline& pipeline, const Waker& stop) {
       if (!stream.next(event)) break;
       session.handle(event);
       if (!session.in_group() && event.type == HEARTBEAT_LOG_EVENT) {
+        pipeline.rethrow_failure();
         session.keep_idle_position();
-        keeper.flush();
       }
     }
   } catch (const ConnectionError&) {
@@ -431,7 +405,6 @@ void BinlogSource::run(Pipeline& pipeline, const Waker& stop) {
   }
   session.abort_transaction();  // an unfinished group at the end of a --once dump
   pipeline.drain();
-  keeper.flush();
   session.keep_idle_position();
   logger().info("stopped streaming the binlog at {}:{}", session.at().file, session.at().pos);
 }

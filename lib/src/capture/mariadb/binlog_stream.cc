@@ -11,7 +11,7 @@ constexpr std::size_t kChecksumSize = 4;
 }  // namespace
 
 BinlogStream::BinlogStream(MysqlConnection& connection, const DumpStart& start, const DumpOptions& options)
-    : connection_(connection) {
+    : connection_(connection), non_blocking_(options.non_blocking) {
   const auto heartbeat_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(options.heartbeat).count();
   // Every event the server sends then ends in a CRC32, artificial ones too.
   checksums_ = connection.scalar("SELECT @@global.binlog_checksum").value_or("NONE") != "NONE";
@@ -63,6 +63,10 @@ bool BinlogStream::next(BinlogEvent& event) {
       }
       connection_.fail("reading the binlog failed");
     }
+    // The end a non-blocking dump asked for; a blocking one ends only when
+    // the server goes (a shutdown sends EOF; a KILL of the dump thread just
+    // closes the connection): open it again.
+    if (!non_blocking_) throw ConnectionError("the server ended the binlog dump on " + connection_.dsn().describe());
     return false;
   }
   event_ = fetched;

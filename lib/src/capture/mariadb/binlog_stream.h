@@ -59,7 +59,9 @@ class BinlogStream {
 
   // The next event (valid until the next call); false at the end of a
   // non-blocking dump. Throws Error for what the server refuses (a purged
-  // binlog, a server id in use), ConnectionError when the connection breaks.
+  // binlog, a server id in use), ConnectionError when the connection breaks,
+  // the server ends a blocking dump (KILL of its thread, a shutdown) or stays
+  // silent past the connection's read timeout.
   bool next(BinlogEvent& event);
 
  private:
@@ -67,6 +69,7 @@ class BinlogStream {
   MARIADB_RPL* rpl_ = nullptr;
   MARIADB_RPL_EVENT* event_ = nullptr;
   bool checksums_ = false;
+  bool non_blocking_ = false;
 };
 
 }  // namespace meowmx::internal

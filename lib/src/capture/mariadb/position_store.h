@@ -1,7 +1,10 @@
 // PositionStore: where the MySQL source keeps its stream's position (the
 // last transaction every sink has), since a MySQL server keeps none for its
-// replicas: a row of meowmx.capture_source_positions in PostgreSQL, or a
-// state file replaced atomically (temp file, then rename).
+// replicas: a row of meowmx.capture_source_positions in PostgreSQL (written
+// with synchronous_commit off), or a state file (created by rename, then
+// overwritten in place by one write of at most a page; not fsynced). Both
+// outlive a kill of the process; a crash of the machine (or of PostgreSQL)
+// may bring back an older position.
 #ifndef MEOWMX_SRC_CAPTURE_MARIADB_POSITION_STORE_H_
 #define MEOWMX_SRC_CAPTURE_MARIADB_POSITION_STORE_H_
 
