@@ -42,10 +42,10 @@ struct SetupOptions {
 };
 
 struct LoadOptions {
-  std::int64_t from_version = 0;                // inclusive
-  std::optional<std::int64_t> to_version;       // inclusive
-  bool reverse = false;                         // newest first
-  std::optional<std::int64_t> limit;            // no limit unless asked for
+  std::int64_t from_version = 0;                          // inclusive
+  std::optional<std::int64_t> to_version = std::nullopt;  // inclusive
+  bool reverse = false;                                   // newest first
+  std::optional<std::int64_t> limit = std::nullopt;       // no limit unless asked for
 };
 
 struct ReadOptions {
