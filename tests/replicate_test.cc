@@ -1,6 +1,7 @@
 // The Replicator through the C++ API against a real PostgreSQL: per-pk order
-// through the in-process capture input with 8 workers (and the same worker
-// for a pk after a restart), the subscription input checkpointing only what
+// through the in-process capture input with 8 workers (the same worker for a
+// pk after a stop under a writer and a restart, nothing handled coming
+// again, nothing pending after a clean stop), the subscription input checkpointing only what
 // the workers finished and parking into meowmx.replicator_parked, and the
 // zmq input reading meepo frames from a real socket on 127.0.0.1.
 #include <catch2/catch.hpp>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,18 +74,24 @@ class RunningReplicator {
   std::thread thread_;
 };
 
-// {"lsn":"0/16B3780","index":3} as a comparable pair.
-std::pair<std::uint64_t, std::int64_t> change_place(const std::string& position) {
+// A change's position, {"lsn":"0/16B3780","index":3,"xid":734}: its place
+// in commit order as a comparable pair, and its transaction.
+struct ChangePlace {
+  std::pair<std::uint64_t, std::int64_t> place;
+  std::int64_t xid = 0;
+};
+
+ChangePlace change_place(const std::string& position) {
   const json parsed = json::parse(position);
   const std::string lsn = parsed.at("lsn");
   const auto slash = lsn.find('/');
   const std::uint64_t value = (std::stoull(lsn.substr(0, slash), nullptr, 16) << 32) |
                               std::stoull(lsn.substr(slash + 1), nullptr, 16);
-  return {value, parsed.at("index").get<std::int64_t>()};
+  return {{value, parsed.at("index").get<std::int64_t>()}, parsed.at("xid").get<std::int64_t>()};
 }
 
-// What the action saw of each pk: its worker, its latest change's place,
-// and the row's version read when it was handled.
+// What the action saw of each pk: its worker, its latest change's place and
+// transaction, and the row's version read when it was handled.
 class OrderChecker {
  public:
   explicit OrderChecker(std::string dsn) : dsn_(std::move(dsn)) {}
@@ -108,21 +116,23 @@ class OrderChecker {
       Seen& seen = seen_[pk];
       if (seen.worker >= 0 && seen.worker != batch.worker) ++violations_;
       if (batch.worker != internal::jump_consistent_hash(internal::fnv1a_64(pk), 8)) ++violations_;
-      const auto place = change_place(batch.positions[i]);
+      const auto [place, xid] = change_place(batch.positions[i]);
       if (place < seen.place || (place == seen.place && seen.run == run_)) ++violations_;
       if (versions.at(pk) < seen.version) ++violations_;
-      seen = {batch.worker, place, versions.at(pk), run_};
+      seen = {batch.worker, place, xid, versions.at(pk), run_};
       ++handled_;
     }
     return std::vector<bool>(batch.pks.size(), true);
   }
 
-  // Whether every pk was handled at its row's current version.
-  bool caught_up(const std::map<std::string, std::int64_t>& versions) const {
+  // Whether every pk was handled at its last change, by the transaction
+  // that wrote its row (not by the version read then: a commit can be
+  // decoded an instant before new snapshots see it).
+  bool caught_up(const std::map<std::string, std::int64_t>& last_writers) const {
     std::lock_guard lock(mutex_);
-    for (const auto& [pk, version] : versions) {
+    for (const auto& [pk, xid] : last_writers) {
       const auto it = seen_.find(pk);
-      if (it == seen_.end() || it->second.version != version) return false;
+      if (it == seen_.end() || it->second.xid != xid) return false;
     }
     return true;
   }
@@ -144,6 +154,7 @@ class OrderChecker {
   struct Seen {
     int worker = -1;
     std::pair<std::uint64_t, std::int64_t> place{0, -1};
+    std::int64_t xid = 0;
     std::int64_t version = -1;
     int run = -1;
   };
@@ -163,12 +174,15 @@ class OrderChecker {
   std::size_t handled_ = 0;
 };
 
-std::map<std::string, std::int64_t> versions_of(const std::string& dsn) {
+// The transaction that last wrote each row, by pk.
+std::map<std::string, std::int64_t> last_writers_of(const std::string& dsn) {
   pqxx::connection connection(dsn);
   pqxx::read_transaction tx(connection);
-  std::map<std::string, std::int64_t> versions;
-  for (const auto& row : tx.exec("SELECT id::text, version FROM hot")) versions[row[0].c_str()] = row[1].as<std::int64_t>();
-  return versions;
+  std::map<std::string, std::int64_t> last_writers;
+  for (const auto& row : tx.exec("SELECT id::text, xmin::text::bigint FROM hot")) {
+    last_writers[row[0].c_str()] = row[1].as<std::int64_t>();
+  }
+  return last_writers;
 }
 
 // `transactions` transactions of 100 updates each, of distinct random pks.
@@ -178,7 +192,12 @@ void write_hot(const std::string& dsn, int transactions) {
                " COMMIT; END LOOP; END $$");
 }
 
-void run_hot_round(const std::string& dsn, const std::string& slot, OrderChecker& checker, int transactions) {
+// How a round ends: once every change is handled, or while its writer is
+// still at work (SIGTERM under a writer).
+enum class HotStop { kCaughtUp, kMidway };
+
+void run_hot_round(const std::string& dsn, const std::string& slot, OrderChecker& checker, int transactions,
+                   HotStop stop) {
   CaptureInput input;
   PostgresSource source;
   source.dsn = dsn;
@@ -194,13 +213,24 @@ void run_hot_round(const std::string& dsn, const std::string& slot, OrderChecker
     running.rethrow_if_failed();
     return query_value<int>(dsn, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'") == 1;
   });
-  write_hot(dsn, transactions);
-  const auto versions = versions_of(dsn);
-  testing::wait_until("every pk is handled at its last version", 120s, [&] {
-    running.rethrow_if_failed();
-    return checker.caught_up(versions);
-  });
-  running.stop();
+  if (stop == HotStop::kCaughtUp) {
+    write_hot(dsn, transactions);
+    const auto last_writers = last_writers_of(dsn);
+    testing::wait_until("every pk is handled at its last change", 120s, [&] {
+      running.rethrow_if_failed();
+      return checker.caught_up(last_writers);
+    });
+    running.stop();
+  } else {
+    auto writer = std::async(std::launch::async, [&] { write_hot(dsn, transactions); });
+    const std::size_t handled_before = checker.handled();
+    testing::wait_until("a thousand pks are handled", 120s, [&] {
+      running.rethrow_if_failed();
+      return checker.handled() >= handled_before + 1000;
+    });
+    running.stop();
+    writer.get();
+  }
   const ReplicatorStatus status = replicator.status();
   REQUIRE(status.workers.size() == 8);
   for (const auto& worker : status.workers) {
@@ -208,7 +238,12 @@ void run_hot_round(const std::string& dsn, const std::string& slot, OrderChecker
     CHECK(worker.parked == 0);
     CHECK(worker.done > 0);
   }
-  CHECK_FALSE(status.acknowledged.empty());
+  REQUIRE_FALSE(status.acknowledged.empty());
+  // run() returned once the server had taken the last acknowledgement, also
+  // when it was still sending: nothing handled comes again.
+  const std::string acknowledged = json::parse(status.acknowledged).at("lsn");
+  CHECK(query_value<bool>(dsn, "SELECT confirmed_flush_lsn >= '" + acknowledged +
+                                   "'::pg_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
   checker.next_run();
 }
 
@@ -220,16 +255,16 @@ TEST_CASE("per-pk order: 8 workers, 50,000 changes over 1,000 hot pks, each pk o
            "INSERT INTO hot SELECT g, 0 FROM generate_series(1, 1000) g");
   const auto slot = unique_slot();
   OrderChecker checker(dsn);
-  run_hot_round(dsn, slot, checker, 500);  // 50,000 changes
-  const std::size_t first_round = checker.handled();
-  CHECK(first_round >= 1000);
-  CHECK(first_round <= 50000);  // folded and batched, never more than the changes
-  run_hot_round(dsn, slot, checker, 50);  // after a restart: same workers, order on
+  run_hot_round(dsn, slot, checker, 500, HotStop::kMidway);  // 50,000 changes
+  CHECK(checker.handled() <= 50000);  // folded and batched, never more than the changes
+  // After a restart: the rest of the first round and 5,000 more changes, on
+  // the same workers, in order.
+  run_hot_round(dsn, slot, checker, 50, HotStop::kCaughtUp);
   CHECK(checker.violations() == 0);
-  // Not checked here: that a clean stop acknowledged everything. In about one
-  // full CI run in three a change of the last round was still pending in the
-  // slot after the stop (it comes again at the next start: nothing is lost);
-  // open in issue 14.
+  // Everything was acknowledged at the clean stop: no change of the table
+  // waits in the slot (WAL written since, autovacuum's say, holds none).
+  testing::wait_until("the stopped stream lets go of the slot", 30s, [&] { return !pub_status(dsn, slot).active; });
+  CHECK(pub_status(dsn, slot).changes_pending == false);
   pub_drop(dsn, slot);  // waits for the stopped stream's server process to let go of the slot
 }
 

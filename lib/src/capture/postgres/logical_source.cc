@@ -13,6 +13,12 @@
 #include "common/logger.h"
 
 namespace meowmx::internal {
+namespace {
+
+// How long a stop waits for the server to take its last acknowledgement.
+constexpr std::chrono::seconds kFinishTimeout{10};
+
+}  // namespace
 
 LogicalSource::LogicalSource(PostgresSource options)
     : options_(std::move(options)), tables_(parse_table_names(options_.tables)) {
@@ -94,7 +100,11 @@ void LogicalSource::run(Pipeline& pipeline, const Waker& stop) {
   }
   pipeline.drain();
   report();
-  stream.finish();
+  if (!stream.finish(kFinishTimeout)) {
+    logger().warn("slot {}: the server did not confirm the stop within {} s, so it may not have taken the "
+                  "acknowledgement of {}: changes before it may come again at the next start",
+                  options_.slot, kFinishTimeout.count(), format_lsn(acknowledged));
+  }
   logger().info("stopped streaming slot {} at {}", options_.slot, format_lsn(acknowledged));
 }
 

@@ -112,8 +112,41 @@ void ReplicationStream::send_status(Lsn flushed, bool reply_requested) {
   logger().trace("acknowledged {}", format_lsn(flushed));
 }
 
-void ReplicationStream::finish() {
-  if (PQputCopyEnd(connection_.get(), nullptr) == 1) PQflush(connection_.get());
+bool ReplicationStream::take_input(std::chrono::steady_clock::time_point deadline) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return left.count() > 0 && wait_for_socket(PQsocket(connection_.get()), {}, left) &&
+         PQconsumeInput(connection_.get()) == 1;
+}
+
+bool ReplicationStream::finish(std::chrono::milliseconds timeout) {
+  // Closing at once loses the last status now and then: a server process
+  // busy sending finds the connection reset before it reads what came.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  PGconn* connection = connection_.get();
+  buffer_.reset();
+  if (PQputCopyEnd(connection, nullptr) != 1 || PQflush(connection) != 0) return false;
+  for (;;) {
+    char* data = nullptr;
+    const int size = PQgetCopyData(connection, &data, 1);
+    if (size > 0) {
+      PQfreemem(data);
+    } else if (size == -1) {
+      break;  // the server's end of the stream, or its error
+    } else if (size == -2 || !take_input(deadline)) {
+      return false;
+    }
+  }
+  // Its results too, so the connection closes with nothing left unread.
+  bool ended = true;
+  for (;;) {
+    while (PQisBusy(connection)) {
+      if (!take_input(deadline)) return ended;
+    }
+    const Result result(PQgetResult(connection));
+    if (!result) return ended;
+    ended = ended && PQresultStatus(result.get()) == PGRES_COMMAND_OK;
+  }
 }
 
 }  // namespace meowmx::internal

@@ -41,8 +41,13 @@ class ReplicationStream {
   // confirmed position, from which the next run resumes.
   void send_status(Lsn flushed, bool reply_requested = false);
 
-  // Ends the stream in an orderly way, so the server releases the slot at once.
-  void finish();
+  // Ends the stream in an orderly way, so the server releases the slot at
+  // once, and waits up to `timeout` for the server to end it too: it answers
+  // only after reading every status sent before, so the last one has become
+  // the slot's confirmed position. Frames that come meanwhile are dropped
+  // (they come again at the next start). False when the server did not
+  // answer in time or the connection broke.
+  bool finish(std::chrono::milliseconds timeout);
 
  private:
   struct ConnectionCloser {
@@ -53,6 +58,9 @@ class ReplicationStream {
   };
 
   [[noreturn]] void fail(std::string_view context);
+  // Waits until the socket is readable and takes in what came; false at
+  // `deadline` or when the connection broke.
+  bool take_input(std::chrono::steady_clock::time_point deadline);
 
   std::string dsn_;
   std::unique_ptr<PGconn, ConnectionCloser> connection_;
