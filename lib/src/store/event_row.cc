@@ -28,13 +28,13 @@ class Fields {
 
   template <typename Integer>
   Integer integer() {
-    const char* name = at_->name();
-    const std::string_view value = text();
+    const std::string_view value(at_->c_str(), at_->size());
     Integer number{};
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
     if (error != std::errc() || end != value.data() + value.size()) {
-      throw Error("unexpected integer '" + std::string(value) + "' in column " + name);
+      throw Error("unexpected integer '" + std::string(value) + "' in column " + at_->name());
     }
+    ++at_;
     return number;
   }
 
@@ -44,11 +44,10 @@ class Fields {
   pqxx::row::const_iterator at_;
 };
 
-}  // namespace
-
-RecordedEvent event_from_row(const pqxx::row& row) {
+// Fills a default-constructed event, in place: a RecordedEvent returned and
+// moved into a vector would cost a move of each string per row.
+void event_from_row(RecordedEvent& event, const pqxx::row& row) {
   Fields fields(row);
-  RecordedEvent event;
   event.id = fields.integer<std::int64_t>();
   event.tx_id = fields.integer<std::uint64_t>();
   event.aggregate_type = fields.text();
@@ -67,13 +66,14 @@ RecordedEvent event_from_row(const pqxx::row& row) {
     event.event_id = std::string(fields.text());
   }
   event.created_at = utc_timestamp(fields.text());
-  return event;
 }
 
+}  // namespace
+
 std::vector<RecordedEvent> events_from_result(const pqxx::result& result) {
-  std::vector<RecordedEvent> events;
-  events.reserve(result.size());
-  for (const auto& row : result) events.push_back(event_from_row(row));
+  std::vector<RecordedEvent> events(result.size());
+  auto event = events.begin();
+  for (const auto& row : result) event_from_row(*event++, row);
   return events;
 }
 
