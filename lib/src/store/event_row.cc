@@ -1,6 +1,7 @@
 #include "store/event_row.h"
 
 #include <charconv>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,12 +19,19 @@ class Fields {
  public:
   explicit Fields(const pqxx::row& row) : at_(row.begin()) {}
 
-  bool next_is_null() const { return at_->is_null(); }
-
   std::string_view text() {
     const std::string_view value(at_->c_str(), at_->size());
     ++at_;
     return value;
+  }
+
+  // A nullable column: nullopt for NULL.
+  std::optional<std::string_view> optional_text() {
+    if (at_->is_null()) {
+      ++at_;
+      return std::nullopt;
+    }
+    return text();
   }
 
   template <typename Integer>
@@ -38,42 +46,37 @@ class Fields {
     return number;
   }
 
-  void skip() { ++at_; }
-
  private:
   pqxx::row::const_iterator at_;
 };
 
-// Fills a default-constructed event, in place: a RecordedEvent returned and
-// moved into a vector would cost a move of each string per row.
-void event_from_row(RecordedEvent& event, const pqxx::row& row) {
+std::optional<std::string> optional_string(std::optional<std::string_view> text) {
+  if (!text) return std::nullopt;
+  return std::string(*text);
+}
+
+// Braced, so the fields are read in column order and each string is made
+// once, from libpq's buffer, in the event it ends up in.
+RecordedEvent event_from_row(const pqxx::row& row) {
   Fields fields(row);
-  event.id = fields.integer<std::int64_t>();
-  event.tx_id = fields.integer<std::uint64_t>();
-  event.aggregate_type = fields.text();
-  event.aggregate_id = fields.text();
-  event.version = fields.integer<std::int64_t>();
-  event.event_type = fields.text();
-  event.json_text = fields.text();
-  if (fields.next_is_null()) {
-    fields.skip();
-  } else {
-    event.metadata_text = fields.text();
-  }
-  if (fields.next_is_null()) {
-    fields.skip();
-  } else {
-    event.event_id = std::string(fields.text());
-  }
-  event.created_at = utc_timestamp(fields.text());
+  return RecordedEvent{.id = fields.integer<std::int64_t>(),
+                       .tx_id = fields.integer<std::uint64_t>(),
+                       .aggregate_type = std::string(fields.text()),
+                       .aggregate_id = std::string(fields.text()),
+                       .version = fields.integer<std::int64_t>(),
+                       .event_type = std::string(fields.text()),
+                       .json_text = std::string(fields.text()),
+                       .metadata_text = std::string(fields.optional_text().value_or(std::string_view())),
+                       .event_id = optional_string(fields.optional_text()),
+                       .created_at = utc_timestamp(fields.text())};
 }
 
 }  // namespace
 
 std::vector<RecordedEvent> events_from_result(const pqxx::result& result) {
-  std::vector<RecordedEvent> events(result.size());
-  auto event = events.begin();
-  for (const auto& row : result) event_from_row(*event++, row);
+  std::vector<RecordedEvent> events;
+  events.reserve(result.size());
+  for (const auto& row : result) events.push_back(event_from_row(row));
   return events;
 }
 
