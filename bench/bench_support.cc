@@ -45,6 +45,18 @@ void prepare(PGconn* connection, const char* name, const std::string& sql) {
   check(connection, PQprepare(connection, name, sql.c_str(), 0, nullptr), PGRES_COMMAND_OK);
 }
 
+std::uint64_t sum_of_bytes(const PGresult* result) {
+  std::uint64_t sum = 0;
+  for (int row = 0; row < PQntuples(result); ++row) {
+    for (int field = 0; field < PQnfields(result); ++field) {
+      const char* value = PQgetvalue(result, row, field);
+      const int length = PQgetlength(result, row, field);
+      for (int i = 0; i < length; ++i) sum += static_cast<unsigned char>(value[i]);
+    }
+  }
+  return sum;
+}
+
 meowmx::ClientOptions Target::client_options(Notify notify) const {
   meowmx::ClientOptions options;
   options.dsn = dsn;

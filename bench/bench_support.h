@@ -50,6 +50,9 @@ PgResult check(PGconn* connection, PGresult* raw_result, ExecStatusType wanted);
 void exec(PGconn* connection, const std::string& sql);
 bool exec_bool(PGconn* connection, const std::string& sql);
 void prepare(PGconn* connection, const char* name, const std::string& sql);
+// The sum of every byte of every field of `result`: a raw reader touches its
+// rows' data as a consumer of them would at least do, as meowmx decodes them.
+std::uint64_t sum_of_bytes(const PGresult* result);
 
 // ---------------------------------------------------------------------------
 // Where the benchmark runs: a throwaway server from tests/support/servers

@@ -85,20 +85,6 @@ constexpr const char* kRawPageSql =
     "FROM meowmx.events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
     "AND (tx_id, id) > ($1::xid8, $2::bigint) ORDER BY events.tx_id, events.id LIMIT $3::bigint";
 
-// Reads every byte of every field, as a consumer of the rows would at
-// least do: the raw side gets its data, not just a row count.
-std::uint64_t sum_of_bytes(const PGresult* page) {
-  std::uint64_t sum = 0;
-  for (int row = 0; row < PQntuples(page); ++row) {
-    for (int field = 0; field < PQnfields(page); ++field) {
-      const char* value = PQgetvalue(page, row, field);
-      const int length = PQgetlength(page, row, field);
-      for (int i = 0; i < length; ++i) sum += static_cast<unsigned char>(value[i]);
-    }
-  }
-  return sum;
-}
-
 // The same pages by hand: one prepared autocommit statement per page, paging
 // on the last row's (tx_id, id); no transaction, no checkpoint, no parsing.
 Tally catch_up_raw(const Target& target, std::int64_t batch_size) {

@@ -21,6 +21,7 @@
 #include "subscriptions/subscription_round.h"
 #include "subscriptions/wake_up.h"
 #include "support/events.h"
+#include "support/polling.h"
 #include "support/test_cluster.h"
 
 using namespace meowmx;
@@ -686,6 +687,89 @@ TEST_CASE("a round of a consumer group member walks its group's index rather tha
     // An ascending sort of events by position: the whole rest of the log.
     CHECK(plan.find("tx_id, events.id\n") == std::string::npos);
     CHECK(plan.find("Bitmap Heap Scan on events") == std::string::npos);
+  }
+}
+
+namespace {
+
+// Index scans of meowmx.events_member_<member>_of_<size> so far, once the
+// statistics of sessions that ended are in.
+std::int64_t member_index_scans(pqxx::nontransaction& tx, int size, int member) {
+  tx.exec("SELECT pg_stat_clear_snapshot()");
+  return tx.exec_params1("SELECT idx_scan FROM pg_stat_user_indexes WHERE schemaname = 'meowmx'"
+                         " AND indexrelname = $1",
+                         internal::group_index_name(size, member))[0]
+      .as<std::int64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("status counts a consumer group member's backlog on its own index: exact to 10,000, estimated beyond") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+  auto options = until_caught_up();
+  options.group_size = 4;
+  auto orders = options;
+  orders.categories = {"order"};
+  for (int member = 0; member < 4; ++member) {  // the members' rows, and their indexes built
+    options.group_member = orders.group_member = member;
+    run(worker, "split", options);
+    run(worker, "split-orders", orders);
+  }
+  for (int aggregate = 0; aggregate < 40; ++aggregate) {
+    writer.save(aggregate % 3 == 0 ? "invoice" : "order", "a" + std::to_string(aggregate), numbered_events(5), 0);
+  }
+  pqxx::connection checker(dsn);
+  pqxx::nontransaction tx(checker);
+  const auto behind = [&](const std::string& where) {
+    std::map<int, std::int64_t> counts;
+    for (const auto& row : tx.exec("SELECT meowmx.group_member_of(aggregate_id::text, 4), count(*)"
+                                   " FROM meowmx.events WHERE " + where + " GROUP BY 1")) {
+      counts[row[0].as<int>()] = row[1].as<std::int64_t>();
+    }
+    return counts;
+  };
+  const auto all = behind("true");
+  const auto only_orders = behind("aggregate_type = 'order'");
+  std::vector<std::int64_t> scans_before;
+  for (int member = 0; member < 4; ++member) scans_before.push_back(member_index_scans(tx, 4, member));
+  {
+    Client reader = connect(dsn);  // its session's statistics are in once it ends
+    for (int member = 0; member < 4; ++member) {
+      CAPTURE(member);
+      const auto split = status_of(reader, "split", member);
+      CHECK(split.events_behind == (all.count(member) ? all.at(member) : 0));
+      CHECK(split.events_behind_exact);
+      CHECK(split.held_back == 0);
+      CHECK(split.seconds_behind > 0);
+      const auto split_orders = status_of(reader, "split-orders", member);
+      CHECK(split_orders.events_behind == (only_orders.count(member) ? only_orders.at(member) : 0));
+      CHECK(split_orders.events_behind_exact);
+    }
+  }
+  for (int member = 0; member < 4; ++member) {
+    CAPTURE(member);
+    CHECK(testing::eventually([&] { return member_index_scans(tx, 4, member) > scans_before[member]; }));
+  }
+
+  // Beyond 10,000 events of its own, a member's count stops and the estimate
+  // from global ids takes over.
+  for (int member = 0; member < 4; ++member) {
+    const std::string id = tx.exec_params1("SELECT 'bulk-' || i FROM generate_series(0, 100) i"
+                                           " WHERE meowmx.group_member_of('bulk-' || i, 4) = $1 LIMIT 1",
+                                           member)[0]
+                               .as<std::string>();
+    pqxx::work bulk(writer.connection());
+    testing::write_in_open_transaction(bulk, "order", id, 10'500);
+    bulk.commit();
+  }
+  const std::int64_t last_id = tx.exec1("SELECT max(id) FROM meowmx.events")[0].as<std::int64_t>();
+  for (int member = 0; member < 4; ++member) {
+    CAPTURE(member);
+    const auto split = status_of(writer, "split", member);
+    CHECK_FALSE(split.events_behind_exact);
+    CHECK(split.events_behind == std::max<std::int64_t>(10'001, last_id / 4));
   }
 }
 

@@ -1,6 +1,7 @@
 #include "store/event_row.h"
 
 #include <charconv>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,57 +19,59 @@ class Fields {
  public:
   explicit Fields(const pqxx::row& row) : at_(row.begin()) {}
 
-  bool next_is_null() const { return at_->is_null(); }
-
   std::string_view text() {
     const std::string_view value(at_->c_str(), at_->size());
     ++at_;
     return value;
   }
 
+  // A nullable column: nullopt for NULL.
+  std::optional<std::string_view> optional_text() {
+    if (at_->is_null()) {
+      ++at_;
+      return std::nullopt;
+    }
+    return text();
+  }
+
   template <typename Integer>
   Integer integer() {
-    const char* name = at_->name();
-    const std::string_view value = text();
+    const std::string_view value(at_->c_str(), at_->size());
     Integer number{};
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
     if (error != std::errc() || end != value.data() + value.size()) {
-      throw Error("unexpected integer '" + std::string(value) + "' in column " + name);
+      throw Error("unexpected integer '" + std::string(value) + "' in column " + at_->name());
     }
+    ++at_;
     return number;
   }
-
-  void skip() { ++at_; }
 
  private:
   pqxx::row::const_iterator at_;
 };
 
-}  // namespace
+std::optional<std::string> optional_string(std::optional<std::string_view> text) {
+  if (!text) return std::nullopt;
+  return std::string(*text);
+}
 
+// Braced, so the fields are read in column order and each string is made
+// once, from libpq's buffer, in the event it ends up in.
 RecordedEvent event_from_row(const pqxx::row& row) {
   Fields fields(row);
-  RecordedEvent event;
-  event.id = fields.integer<std::int64_t>();
-  event.tx_id = fields.integer<std::uint64_t>();
-  event.aggregate_type = fields.text();
-  event.aggregate_id = fields.text();
-  event.version = fields.integer<std::int64_t>();
-  event.event_type = fields.text();
-  event.json_text = fields.text();
-  if (fields.next_is_null()) {
-    fields.skip();
-  } else {
-    event.metadata_text = fields.text();
-  }
-  if (fields.next_is_null()) {
-    fields.skip();
-  } else {
-    event.event_id = std::string(fields.text());
-  }
-  event.created_at = utc_timestamp(fields.text());
-  return event;
+  return RecordedEvent{.id = fields.integer<std::int64_t>(),
+                       .tx_id = fields.integer<std::uint64_t>(),
+                       .aggregate_type = std::string(fields.text()),
+                       .aggregate_id = std::string(fields.text()),
+                       .version = fields.integer<std::int64_t>(),
+                       .event_type = std::string(fields.text()),
+                       .json_text = std::string(fields.text()),
+                       .metadata_text = std::string(fields.optional_text().value_or(std::string_view())),
+                       .event_id = optional_string(fields.optional_text()),
+                       .created_at = utc_timestamp(fields.text())};
 }
+
+}  // namespace
 
 std::vector<RecordedEvent> events_from_result(const pqxx::result& result) {
   std::vector<RecordedEvent> events;

@@ -12,7 +12,7 @@
 
 namespace meowmx::internal {
 
-// Columns of meowmx.events in the order event_from_row() reads them. Each in
+// Columns of meowmx.events in the order events_from_result() reads them. Each in
 // its type's own output form, which is the text a cast would make, without
 // the cast's cost per row; created_at is turned into UTC by the client
 // (utc_timestamp.h), not by a to_char() per row.
@@ -20,7 +20,6 @@ inline constexpr const char* kEventColumns =
     "events.id, events.tx_id, events.aggregate_type, events.aggregate_id, events.version, events.event_type,"
     " events.json, events.metadata, events.event_id, events.created_at";
 
-RecordedEvent event_from_row(const pqxx::row& row);
 std::vector<RecordedEvent> events_from_result(const pqxx::result& result);
 
 }  // namespace meowmx::internal

@@ -315,15 +315,21 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
   return full ? Round::kFullPage : Round::kShortPage;
 }
 
-bool SubscriptionWorker::deliver(const std::vector<RecordedEvent>& page) {
+bool SubscriptionWorker::deliver(std::vector<RecordedEvent>& page) {
   // The transaction takes an id when the handler or the checkpoint writes,
   // not before, so nobody waits for a slow handler that has not written yet.
   pqxx::work tx(session_.connection());
+  const Position last = page.back().position();
   const auto batch_size = static_cast<std::size_t>(options_.batch_size);
+  std::vector<RecordedEvent> slice;  // a batch of a page that holds several
   for (std::size_t begin = 0; begin < page.size(); begin += batch_size) {
-    const auto first = page.begin() + static_cast<std::ptrdiff_t>(begin);
-    const std::vector<RecordedEvent> batch(first, first + static_cast<std::ptrdiff_t>(
-                                                              std::min(batch_size, page.size() - begin)));
+    // The events are moved, not copied, into their batch: the page is read
+    // again after a failure, so nothing needs them afterwards.
+    if (page.size() > batch_size) {
+      const auto first = std::make_move_iterator(page.begin() + static_cast<std::ptrdiff_t>(begin));
+      slice.assign(first, first + static_cast<std::ptrdiff_t>(std::min(batch_size, page.size() - begin)));
+    }
+    const std::vector<RecordedEvent>& batch = page.size() > batch_size ? slice : page;
     try {
       handler_(batch, tx);
     } catch (const pqxx::broken_connection&) {
@@ -337,7 +343,7 @@ bool SubscriptionWorker::deliver(const std::vector<RecordedEvent>& page) {
     }
   }
   // The handler's work and the checkpoint's move commit together or not at all.
-  if (!move_checkpoint(tx, page.back().position(), std::ssize(page))) return false;
+  if (!move_checkpoint(tx, last, std::ssize(page))) return false;
   tx.commit();
   return true;
 }

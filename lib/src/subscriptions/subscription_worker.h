@@ -64,8 +64,9 @@ class SubscriptionWorker {
   pqxx::result read_page(pqxx::nontransaction& tx, std::int64_t limit);
   // Hands the page to the handler in batches and moves the checkpoint past
   // it, in one transaction; false (nothing committed) when somebody else
-  // moved the checkpoint meanwhile.
-  bool deliver(const std::vector<RecordedEvent>& page);
+  // moved the checkpoint meanwhile. The page's events are moved into the
+  // batches: only their positions stay valid.
+  bool deliver(std::vector<RecordedEvent>& page);
   // Moves the stored checkpoint from checkpoint_ to `to` in `tx`; false when
   // it is no longer at checkpoint_.
   bool move_checkpoint(pqxx::work& tx, const Position& to, std::int64_t delivered);
