@@ -99,7 +99,7 @@ TEST_CASE("MySQL 8 v2 WRITE_ROWS with binary JSON") {
   const RowsEvent event = parse_rows_event(WRITE_ROWS_EVENT, body);
   CHECK(event.action == ChangeAction::kWrite);
   int rows = 0;
-  decode_rows(event, map, [&](const RowImage* before, const RowImage* after) {
+  decode_rows(event, map, [&](RowImage* before, RowImage* after) {
     ++rows;
     CHECK(before == nullptr);
     REQUIRE(after != nullptr);
@@ -119,7 +119,7 @@ TEST_CASE("MySQL 8 v2 UPDATE_ROWS: both bitmaps, MINIMAL images leave absent col
                            bytes({0x00, 3, 'b', 'y', 'e'});          // after image: note 'bye'
   const RowsEvent event = parse_rows_event(UPDATE_ROWS_EVENT, body);
   CHECK(event.action == ChangeAction::kUpdate);
-  decode_rows(event, map, [&](const RowImage* before, const RowImage* after) {
+  decode_rows(event, map, [&](RowImage* before, RowImage* after) {
     REQUIRE((before && after));
     CHECK((*before)[0] == Value{Value::Kind::kNumber, "42"});
     CHECK_FALSE((*before)[1].has_value());

@@ -258,7 +258,7 @@ class Session {
     const Mapped& mapped = found->second;
     const Interest interest = pipeline_.interest(*mapped.table);
     if (interest == Interest::kNone) return;
-    decode_rows(rows, mapped.map, [&](const RowImage* before, const RowImage* after) {
+    decode_rows(rows, mapped.map, [&](RowImage* before, RowImage* after) {
       change(mapped, rows.action, interest, before, after);
     });
   }
@@ -274,16 +274,17 @@ class Session {
     return key;
   }
 
-  Row row_of(const TableMap& map, const RowImage& image) const {
+  // Moves the image's values into a row: each is decoded once, never copied.
+  Row row_of(const TableMap& map, RowImage& image) const {
     Row row;
+    row.reserve(image.size());
     for (std::size_t i = 0; i < image.size(); ++i) {
-      if (image[i]) row.push_back(Field{map.columns[i].name, *image[i]});
+      if (image[i]) row.push_back(Field{map.columns[i].name, std::move(*image[i])});
     }
     return row;
   }
 
-  void change(const Mapped& mapped, ChangeAction action, Interest interest, const RowImage* before,
-              const RowImage* after) {
+  void change(const Mapped& mapped, ChangeAction action, Interest interest, RowImage* before, RowImage* after) {
     if (!began_) {
       pipeline_.begin(group_start_, group_sequence_, commit_time_text(group_time_));
       began_ = true;

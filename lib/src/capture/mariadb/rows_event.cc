@@ -103,7 +103,7 @@ RowsEvent rows_event_from_library(const MARIADB_RPL_EVENT& library) {
 }
 
 void decode_rows(const RowsEvent& event, const TableMap& map,
-                 const std::function<void(const RowImage* before, const RowImage* after)>& row) {
+                 const std::function<void(RowImage* before, RowImage* after)>& row) {
   if (event.column_count != map.columns.size()) {
     throw Error("binlog: a rows event of " + std::to_string(event.column_count) + " columns for table " +
                 map.database + "." + map.table + " of " + std::to_string(map.columns.size()));

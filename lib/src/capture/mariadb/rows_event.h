@@ -44,10 +44,11 @@ using RowImage = std::vector<std::optional<Value>>;
 
 // Decodes every row of `event` with `map`, calling `row` with the image of
 // a write or delete (`before` empty for a write, `after` for a delete) or
-// both images of an update. Throws Error when the event does not match
-// the map or its bytes are malformed.
+// both images of an update; `row` may move the values out of the images.
+// Throws Error when the event does not match the map or its bytes are
+// malformed.
 void decode_rows(const RowsEvent& event, const TableMap& map,
-                 const std::function<void(const RowImage* before, const RowImage* after)>& row);
+                 const std::function<void(RowImage* before, RowImage* after)>& row);
 
 }  // namespace meowmx::internal
 
