@@ -117,24 +117,22 @@ std::uint64_t read_fraction(BinlogReader& in, int fsp) {
   }
 }
 
-std::string date_text(unsigned year, unsigned month, unsigned day) {
+// "first<separator>second<separator>third", the first zero-padded to
+// `first_width` digits and the others to two.
+std::string three_fields(unsigned first, int first_width, char separator, unsigned second, unsigned third) {
   std::string text;
-  append_padded(text, year, 4);
-  text += '-';
-  append_padded(text, month, 2);
-  text += '-';
-  append_padded(text, day, 2);
+  append_padded(text, first, first_width);
+  text += separator;
+  append_padded(text, second, 2);
+  text += separator;
+  append_padded(text, third, 2);
   return text;
 }
 
+std::string date_text(unsigned year, unsigned month, unsigned day) { return three_fields(year, 4, '-', month, day); }
+
 std::string clock_text(unsigned hour, unsigned minute, unsigned second) {
-  std::string text;
-  append_padded(text, hour, 2);
-  text += ':';
-  append_padded(text, minute, 2);
-  text += ':';
-  append_padded(text, second, 2);
-  return text;
+  return three_fields(hour, 2, ':', minute, second);
 }
 
 Value date(BinlogReader& in) {
