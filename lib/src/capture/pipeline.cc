@@ -1,6 +1,7 @@
 #include "capture/pipeline.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/logger.h"
 #include "meowmx/error.h"
@@ -54,7 +55,7 @@ Pipeline::~Pipeline() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    queue_.push_back(Item{Item::Kind::kStop, {}, {}, 0});
+    queue_.push_back(Item{Item::Kind::kStop, {}, 0});
   }
   changed_.notify_all();
   dispatcher_.join();
@@ -94,20 +95,20 @@ void Pipeline::keep_positions(std::function<void(const TransactionPosition&)> ke
 
 void Pipeline::begin(TransactionPosition position, std::uint64_t xid, std::string commit_time) {
   open_transaction_ = Transaction{next_sequence_++, std::move(position), xid, std::move(commit_time)};
-  push(Item{Item::Kind::kBegin, open_transaction_, {}, sizeof(Item)});
+  push(Item{Item::Kind::kBegin, open_transaction_, sizeof(Item)});
 }
 
 void Pipeline::change(ChangeEvent change) {
   const std::size_t bytes = change_bytes(change);
-  push(Item{Item::Kind::kChange, {}, std::move(change), bytes});
+  push(Item{Item::Kind::kChange, std::move(change), bytes});
 }
 
 void Pipeline::commit(TransactionPosition position) {
   open_transaction_.position = std::move(position);
-  push(Item{Item::Kind::kCommit, open_transaction_, {}, sizeof(Item)});
+  push(Item{Item::Kind::kCommit, open_transaction_, sizeof(Item)});
 }
 
-void Pipeline::abort() { push(Item{Item::Kind::kAbort, {}, {}, 0}); }
+void Pipeline::abort() { push(Item{Item::Kind::kAbort, {}, 0}); }
 
 void Pipeline::drain() {
   flush();
@@ -137,7 +138,7 @@ void Pipeline::flush() {
     // held, anything fits however large: a buffer never blocks for ever.
     wait(lock, [&] { return queued_bytes_ == 0 || queued_bytes_ + outbox_bytes_ <= buffer_bytes_; });
     queued_bytes_ += outbox_bytes_;
-    for (Item& item : outbox_) queue_.push_back(std::move(item));
+    queue_.insert(queue_.end(), std::make_move_iterator(outbox_.begin()), std::make_move_iterator(outbox_.end()));
   }
   outbox_.clear();
   outbox_bytes_ = 0;
@@ -173,16 +174,15 @@ void Pipeline::fail(std::exception_ptr error) {
 void Pipeline::dispatch() {
   for (;;) {
     // Whatever is queued, in one go: one lock and one wake-up per batch.
-    std::deque<Item> batch;
     {
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [this] { return !queue_.empty(); });
-      batch.swap(queue_);
+      batch_.swap(queue_);
       dispatching_ = true;
     }
     std::size_t bytes = 0;
     bool stopping = false;
-    for (Item& item : batch) {
+    for (Item& item : batch_) {
       bytes += item.bytes;
       // At a stop, sinks drop what a transaction left half-way gave them.
       stopping = item.kind == Item::Kind::kStop;
@@ -194,6 +194,7 @@ void Pipeline::dispatch() {
       }
       if (stopping) break;
     }
+    batch_.clear();
     {
       std::lock_guard lock(mutex_);
       queued_bytes_ -= bytes;
@@ -206,7 +207,8 @@ void Pipeline::dispatch() {
 
 void Pipeline::deliver(Item& item) {
   switch (item.kind) {
-    case Item::Kind::kBegin:
+    case Item::Kind::kBegin: {
+      const Transaction& transaction = std::get<Transaction>(item.payload);
       if (keep_) {
         // Nothing of this transaction reaches a sink before the one before
         // it is kept. A pipeline stopped or failed meanwhile delivers no
@@ -217,35 +219,39 @@ void Pipeline::deliver(Item& item) {
         }
         keep_acknowledged();
       }
-      dispatched_transaction_ = item.transaction;
+      dispatched_transaction_ = transaction;
       for (SinkState& state : sinks_) {
         // What the sink has already (its own resume point, or delivered
         // before a reconnect made the source send it again) is skipped.
-        state.in_transaction = !(state.has && compare(item.transaction.position, *state.has) <= 0);
-        if (state.in_transaction) state.sink->begin(item.transaction);
+        state.in_transaction = !(state.has && compare(transaction.position, *state.has) <= 0);
+        if (state.in_transaction) state.sink->begin(transaction);
       }
       break;
+    }
     case Item::Kind::kChange: {
-      const auto table = static_cast<std::size_t>(item.change.table - stream_.tables.data());
+      const ChangeEvent& change = std::get<ChangeEvent>(item.payload);
+      const auto table = static_cast<std::size_t>(change.table - stream_.tables.data());
       for (SinkState& state : sinks_) {
         if (state.in_transaction && state.interests[table] != Interest::kNone) {
-          state.sink->change(dispatched_transaction_, item.change);
+          state.sink->change(dispatched_transaction_, change);
         }
       }
       break;
     }
-    case Item::Kind::kCommit:
-      watermark_.add(item.transaction.sequence, item.transaction.position);
+    case Item::Kind::kCommit: {
+      const Transaction& transaction = std::get<Transaction>(item.payload);
+      watermark_.add(transaction.sequence, transaction.position);
       for (std::size_t i = 0; i < sinks_.size(); ++i) {
         SinkState& state = sinks_[i];
-        const bool has = !state.in_transaction || state.sink->commit(item.transaction);
-        if (state.in_transaction) state.has = item.transaction.position;
+        const bool has = !state.in_transaction || state.sink->commit(transaction);
+        if (state.in_transaction) state.has = transaction.position;
         state.in_transaction = false;
-        if (has) marks_[i]->done(item.transaction.sequence);
+        if (has) marks_[i]->done(transaction.sequence);
       }
       // Synchronous sinks have it now: kept before the next one arrives.
       if (keep_) keep_acknowledged();
       break;
+    }
     case Item::Kind::kAbort:
       for (SinkState& state : sinks_) {
         if (state.in_transaction) state.sink->abort();

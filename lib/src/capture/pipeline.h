@@ -20,7 +20,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -28,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "capture/watermark.h"
@@ -91,10 +91,11 @@ class Pipeline {
   void rethrow_failure();
 
  private:
+  // A change, or the transaction it begins or commits, never both: every
+  // change of a transaction passes through here, so it carries nothing else.
   struct Item {
     enum class Kind { kBegin, kChange, kCommit, kAbort, kStop } kind;
-    Transaction transaction;  // kBegin, kCommit
-    ChangeEvent change;       // kChange
+    std::variant<std::monostate, Transaction, ChangeEvent> payload;  // kBegin and kCommit, kChange
     std::size_t bytes = 0;
   };
   struct SinkState {
@@ -135,13 +136,14 @@ class Pipeline {
   std::function<void(const TransactionPosition&)> keep_;
   std::optional<TransactionPosition> kept_;  // the dispatcher's: the last position keep_ stored
   bool halted_ = false;                      // the dispatcher's: delivers nothing but aborts any more
+  std::vector<Item> batch_;                  // the dispatcher's: swapped with the queue, so neither reallocates
 
   Watermark watermark_;
   Waker progress_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<Item> queue_;
+  std::vector<Item> queue_;
   std::size_t queued_bytes_ = 0;  // queued, and held by the dispatcher
   bool dispatching_ = false;  // the dispatcher holds items outside the queue
   bool stopping_ = false;     // the pipeline is being destroyed
