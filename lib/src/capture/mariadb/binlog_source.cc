@@ -177,6 +177,7 @@ class Session {
   struct Mapped {
     TableMap map;
     const CapturedTable* table = nullptr;
+    std::vector<std::size_t> key;  // the key's column indexes in the map, in key order
   };
 
   void query(const BinlogEvent& event) {
@@ -230,6 +231,17 @@ class Session {
     group_time_ = 0;
   }
 
+  static std::vector<std::size_t> key_columns(const TableMap& map, const CapturedTable& table) {
+    if (!map.primary_key.empty()) return map.primary_key;
+    std::vector<std::size_t> key;
+    for (const auto& name : table.key) {
+      for (std::size_t i = 0; i < map.columns.size(); ++i) {
+        if (map.columns[i].name == name) key.push_back(i);
+      }
+    }
+    return key;
+  }
+
   void table_map(const BinlogEvent& event) {
     TableMap map = parse_table_map(event.body, flavour_);
     const CapturedTable* table = pipeline_.table(map.database, map.table);
@@ -247,7 +259,8 @@ class Session {
     for (auto& column : map.columns) {
       if (const auto found = types.find(column.name); found != types.end()) column.sql_type = found->second;
     }
-    maps_[map.table_id] = Mapped{std::move(map), table};
+    auto key = key_columns(map, *table);
+    maps_[map.table_id] = Mapped{std::move(map), table, std::move(key)};
   }
 
   void rows(const BinlogEvent& event) {
@@ -263,16 +276,6 @@ class Session {
     });
   }
 
-  std::vector<std::size_t> key_columns(const Mapped& mapped) const {
-    if (!mapped.map.primary_key.empty()) return mapped.map.primary_key;
-    std::vector<std::size_t> key;
-    for (const auto& name : mapped.table->key) {
-      for (std::size_t i = 0; i < mapped.map.columns.size(); ++i) {
-        if (mapped.map.columns[i].name == name) key.push_back(i);
-      }
-    }
-    return key;
-  }
 
   // Moves the image's values into a row: each is decoded once, never copied.
   Row row_of(const TableMap& map, RowImage& image) const {
@@ -294,11 +297,12 @@ class Session {
     change.table = mapped.table;
     change.action = action;
     change.index = index_++;
-    const auto key = key_columns(mapped);
+    const auto& key = mapped.key;
     // An update's key is the new one when the after image holds it.
     const RowImage* keyed = after && std::all_of(key.begin(), key.end(), [&](std::size_t i) { return (*after)[i].has_value(); })
                                 ? after
                                 : before;
+    change.key.reserve(key.size());
     for (const auto i : key) change.key.push_back((*keyed)[i].value_or(Value{}));
     if (interest == Interest::kRows) {
       if (action == ChangeAction::kUpdate) {
