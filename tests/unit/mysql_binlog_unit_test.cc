@@ -158,6 +158,17 @@ TEST_CASE("binary DECIMAL is exact digits, never a double") {
   const std::string negative = bytes({0x7F, 0xFF, 0xFB, 0x2D, 0xC7});
   BinlogReader in2(negative);
   CHECK(decode_column(column, in2) == Value{Value::Kind::kString, "-1234.56"});
+  // Leading zeros dropped but one before the point; zero, negative or not, unsigned.
+  const std::string small = bytes({0x80, 0x00, 0x00, 0x00, 0x05});
+  BinlogReader in3(small);
+  CHECK(decode_column(column, in3) == Value{Value::Kind::kString, "0.05"});
+  column.meta = 5 << 8;
+  const std::string zero = bytes({0x80, 0x00, 0x00});
+  BinlogReader in4(zero);
+  CHECK(decode_column(column, in4) == Value{Value::Kind::kString, "0"});
+  const std::string negative_zero = bytes({0x7F, 0xFF, 0xFF});
+  BinlogReader in5(negative_zero);
+  CHECK(decode_column(column, in5) == Value{Value::Kind::kString, "0"});
 }
 
 namespace {

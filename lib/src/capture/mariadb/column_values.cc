@@ -39,44 +39,6 @@ Value floating(BinlogReader& in) {
   return number(std::string(text.data(), end));
 }
 
-// MySQL's binary DECIMAL: groups of 9 digits in 4 bytes, a shorter group for
-// the leading integer and trailing fraction digits, big-endian, the sign in
-// the top bit (set when positive) and every byte inverted when negative.
-Value decimal(const BinlogColumn& column, BinlogReader& in) {
-  static constexpr int kDigitBytes[] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
-  const int precision = column.meta >> 8;
-  const int scale = column.meta & 0xFF;
-  const int integer_digits = precision - scale;
-  const int full_integer = integer_digits / 9, lead = integer_digits % 9;
-  const int full_fraction = scale / 9, trail = scale % 9;
-  const std::size_t size = full_integer * 4 + kDigitBytes[lead] + full_fraction * 4 + kDigitBytes[trail];
-  std::string bytes(in.take(size));
-  if (bytes.empty()) throw Error("binlog: a DECIMAL of no digits");
-  const bool negative = (static_cast<unsigned char>(bytes[0]) & 0x80) == 0;
-  bytes[0] = static_cast<char>(bytes[0] ^ 0x80);
-  if (negative) {
-    for (auto& byte : bytes) byte = static_cast<char>(~byte);
-  }
-  BinlogReader digits(bytes);
-  auto group = [&](int count) {
-    const auto value = digits.uint_be(kDigitBytes[count]);
-    std::string text = std::to_string(value);
-    return std::string(count - std::min<int>(count, static_cast<int>(text.size())), '0') + text;
-  };
-  std::string whole;
-  if (lead > 0) whole += group(lead);
-  for (int i = 0; i < full_integer; ++i) whole += group(9);
-  const auto first = whole.find_first_not_of('0');
-  whole = first == std::string::npos ? "0" : whole.substr(first);
-  std::string fraction;
-  for (int i = 0; i < full_fraction; ++i) fraction += group(9);
-  if (trail > 0) fraction += group(trail);
-  const bool zero = whole == "0" && fraction.find_first_not_of('0') == std::string::npos;
-  std::string text = (negative && !zero ? "-" : "") + whole;
-  if (scale > 0) text += "." + fraction;
-  return string(std::move(text));
-}
-
 // Appends `value` zero-padded to at least `width` digits, as printf's %0*u
 // does, without printf's cost: every temporal column of every row goes here.
 void append_padded(std::string& out, std::uint64_t value, int width) {
@@ -87,19 +49,62 @@ void append_padded(std::string& out, std::uint64_t value, int width) {
   out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
-std::string two_digits(unsigned value) {
+// MySQL's binary DECIMAL: groups of 9 digits in 4 bytes, a shorter group for
+// the leading integer and trailing fraction digits, big-endian, the sign in
+// the top bit (set when positive) and every byte inverted when negative.
+// The digits are written straight into the value's text.
+Value decimal(const BinlogColumn& column, BinlogReader& in) {
+  static constexpr int kDigitBytes[] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
+  const int precision = column.meta >> 8;
+  const int scale = column.meta & 0xFF;
+  const int integer_digits = precision - scale;
+  const int full_integer = integer_digits / 9, lead = integer_digits % 9;
+  const int full_fraction = scale / 9, trail = scale % 9;
+  const std::size_t size = full_integer * 4 + kDigitBytes[lead] + full_fraction * 4 + kDigitBytes[trail];
+  const std::string_view bytes = in.take(size);
+  if (bytes.empty()) throw Error("binlog: a DECIMAL of no digits");
+  const bool negative = (static_cast<unsigned char>(bytes[0]) & 0x80) == 0;
+  const unsigned inverted = negative ? 0xFF : 0x00;
+  std::size_t at = 0;
   std::string text;
-  append_padded(text, value % 100, 2);
-  return text;
+  text.reserve(static_cast<std::size_t>(precision) + 3);
+  auto group = [&](int count) {
+    std::uint64_t value = 0;
+    for (int i = 0; i < kDigitBytes[count]; ++i, ++at) {
+      const unsigned byte = (static_cast<unsigned char>(bytes[at]) ^ inverted) ^ (at == 0 ? 0x80 : 0x00);
+      value = (value << 8) | byte;
+    }
+    append_padded(text, value, count);
+  };
+  if (negative) text += '-';
+  const std::size_t whole = text.size();
+  if (lead > 0) group(lead);
+  for (int i = 0; i < full_integer; ++i) group(9);
+  // The integer part without its leading zeros; "0" when it has no other digit.
+  const auto first = text.find_first_not_of('0', whole);
+  if (first == std::string::npos) {
+    text.resize(whole);
+    text += '0';
+  } else {
+    text.erase(whole, first - whole);
+  }
+  if (scale > 0) {
+    text += '.';
+    for (int i = 0; i < full_fraction; ++i) group(9);
+    if (trail > 0) group(trail);
+  }
+  // Zero has no sign.
+  if (negative && text.find_first_not_of("0.", 1) == std::string::npos) text.erase(0, 1);
+  return string(std::move(text));
 }
 
 // The fraction of `fsp` digits (1..6) from microseconds, with its point.
-std::string fraction_text(std::uint64_t microseconds, int fsp) {
-  if (fsp <= 0) return "";
-  std::string text = ".";
-  append_padded(text, microseconds % 1000000, 6);
-  text.resize(1 + static_cast<std::size_t>(std::min(fsp, 6)));
-  return text;
+void append_fraction(std::string& out, std::uint64_t microseconds, int fsp) {
+  if (fsp <= 0) return;
+  const std::size_t point = out.size();
+  out += '.';
+  append_padded(out, microseconds % 1000000, 6);
+  out.resize(point + 1 + static_cast<std::size_t>(std::min(fsp, 6)));
 }
 
 // The fractional seconds of TIME2/DATETIME2/TIMESTAMP2 as microseconds:
@@ -119,25 +124,35 @@ std::uint64_t read_fraction(BinlogReader& in, int fsp) {
 
 // "first<separator>second<separator>third", the first zero-padded to
 // `first_width` digits and the others to two.
-std::string three_fields(unsigned first, int first_width, char separator, unsigned second, unsigned third) {
-  std::string text;
-  append_padded(text, first, first_width);
-  text += separator;
-  append_padded(text, second, 2);
-  text += separator;
-  append_padded(text, third, 2);
-  return text;
+void append_three_fields(std::string& out, unsigned first, int first_width, char separator, unsigned second,
+                         unsigned third) {
+  append_padded(out, first, first_width);
+  out += separator;
+  append_padded(out, second, 2);
+  out += separator;
+  append_padded(out, third, 2);
 }
 
-std::string date_text(unsigned year, unsigned month, unsigned day) { return three_fields(year, 4, '-', month, day); }
+void append_date(std::string& out, unsigned year, unsigned month, unsigned day) {
+  append_three_fields(out, year, 4, '-', month, day);
+}
 
-std::string clock_text(unsigned hour, unsigned minute, unsigned second) {
-  return three_fields(hour, 2, ':', minute, second);
+void append_clock(std::string& out, unsigned hour, unsigned minute, unsigned second) {
+  append_three_fields(out, hour, 2, ':', minute, second);
+}
+
+// "YYYY-MM-DD HH:MM:SS[.ffffff]": room for the longest, so one allocation at most.
+std::string date_time_text() {
+  std::string text;
+  text.reserve(26);
+  return text;
 }
 
 Value date(BinlogReader& in) {
   const auto packed = static_cast<unsigned>(in.uint_le(3));
-  return string(date_text(packed >> 9, (packed >> 5) & 15, packed & 31));
+  std::string text;
+  append_date(text, packed >> 9, (packed >> 5) & 15, packed & 31);
+  return string(std::move(text));
 }
 
 // TIME2: 3 bytes of sign-offset hours/minutes/seconds, then the fraction;
@@ -171,11 +186,12 @@ Value time2(const BinlogColumn& column, BinlogReader& in) {
   if (negative) packed = -packed;
   const auto hms = static_cast<std::uint64_t>(packed >> 24);
   const auto microseconds = static_cast<std::uint64_t>(packed % (1 << 24));
-  const auto hours = static_cast<unsigned>((hms >> 12) % (1 << 10));
-  std::string text = negative ? "-" : "";
-  append_padded(text, hours, 2);
-  return string(std::move(text) + ":" + two_digits((hms >> 6) % 64) + ":" + two_digits(hms % 64) +
-                fraction_text(microseconds, fsp));
+  std::string text;
+  if (negative) text += '-';
+  append_clock(text, static_cast<unsigned>((hms >> 12) % (1 << 10)), static_cast<unsigned>((hms >> 6) % 64),
+               static_cast<unsigned>(hms % 64));
+  append_fraction(text, microseconds, fsp);
+  return string(std::move(text));
 }
 
 Value datetime2(const BinlogColumn& column, BinlogReader& in) {
@@ -185,16 +201,18 @@ Value datetime2(const BinlogColumn& column, BinlogReader& in) {
   const std::uint64_t ymd = whole >> 17;
   const std::uint64_t hms = whole % (1 << 17);
   const std::uint64_t year_month = ymd >> 5;
-  return string(date_text(static_cast<unsigned>(year_month / 13), static_cast<unsigned>(year_month % 13),
-                          static_cast<unsigned>(ymd % 32)) +
-                " " +
-                clock_text(static_cast<unsigned>(hms >> 12), static_cast<unsigned>((hms >> 6) % 64),
-                           static_cast<unsigned>(hms % 64)) +
-                fraction_text(microseconds, fsp));
+  std::string text = date_time_text();
+  append_date(text, static_cast<unsigned>(year_month / 13), static_cast<unsigned>(year_month % 13),
+              static_cast<unsigned>(ymd % 32));
+  text += ' ';
+  append_clock(text, static_cast<unsigned>(hms >> 12), static_cast<unsigned>((hms >> 6) % 64),
+               static_cast<unsigned>(hms % 64));
+  append_fraction(text, microseconds, fsp);
+  return string(std::move(text));
 }
 
 // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-std::string civil_date(std::int64_t days) {
+void append_civil_date(std::string& out, std::int64_t days) {
   days += 719468;
   const std::int64_t era = days / 146097;
   const auto day_of_era = static_cast<unsigned>(days - era * 146097);
@@ -204,21 +222,25 @@ std::string civil_date(std::int64_t days) {
   const unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
   const unsigned month = mp < 10 ? mp + 3 : mp - 9;
   const auto year = static_cast<unsigned>(year_of_era + era * 400 + (month <= 2));
-  return date_text(year, month, day);
+  append_date(out, year, month, day);
 }
 
 Value timestamp2(const BinlogColumn& column, BinlogReader& in) {
   const int fsp = column.meta;
   const std::uint64_t seconds = in.uint_be(4);
   const std::uint64_t microseconds = read_fraction(in, fsp);
+  std::string text = date_time_text();
   if (seconds == 0 && microseconds == 0) {
-    return string("0000-00-00 00:00:00" + fraction_text(0, fsp));
+    text += "0000-00-00 00:00:00";
+  } else {
+    const std::uint64_t in_day = seconds % 86400;
+    append_civil_date(text, static_cast<std::int64_t>(seconds / 86400));
+    text += ' ';
+    append_clock(text, static_cast<unsigned>(in_day / 3600), static_cast<unsigned>(in_day / 60 % 60),
+                 static_cast<unsigned>(in_day % 60));
   }
-  const std::uint64_t in_day = seconds % 86400;
-  return string(civil_date(static_cast<std::int64_t>(seconds / 86400)) + " " +
-                clock_text(static_cast<unsigned>(in_day / 3600), static_cast<unsigned>(in_day / 60 % 60),
-                           static_cast<unsigned>(in_day % 60)) +
-                fraction_text(microseconds, fsp));
+  append_fraction(text, microseconds, fsp);
+  return string(std::move(text));
 }
 
 // MySQL's latin1 is Windows-1252: 0x80..0x9F are letters and signs there.
