@@ -282,7 +282,7 @@ class Session {
     Row row;
     row.reserve(image.size());
     for (std::size_t i = 0; i < image.size(); ++i) {
-      if (image[i]) row.push_back(Field{map.columns[i].name, std::move(*image[i])});
+      if (image[i]) row.emplace_back(map.columns[i].name, std::move(*image[i]));
     }
     return row;
   }

@@ -39,14 +39,19 @@ Value floating(BinlogReader& in) {
   return number(std::string(text.data(), end));
 }
 
-// Appends `value` zero-padded to at least `width` digits, as printf's %0*u
-// does, without printf's cost: every temporal column of every row goes here.
+// Appends `value` zero-padded to at least `width` digits (at most 9), as
+// printf's %0*u does, in one append: every temporal and DECIMAL column of
+// every row goes here several times.
 void append_padded(std::string& out, std::uint64_t value, int width) {
   char digits[24];
-  char* const end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  const auto length = static_cast<int>(end - digits);
-  if (length < width) out.append(static_cast<std::size_t>(width - length), '0');
-  out.append(digits, static_cast<std::size_t>(end - digits));
+  char* const last = digits + sizeof digits;
+  char* first = last;
+  do {
+    *--first = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (last - first < width) *--first = '0';
+  out.append(first, last);
 }
 
 // MySQL's binary DECIMAL: groups of 9 digits in 4 bytes, a shorter group for
