@@ -51,7 +51,7 @@ void append_padded(std::string& out, std::uint64_t value, int width) {
     value /= 10;
   } while (value != 0);
   while (last - first < width) *--first = '0';
-  out.append(first, last);
+  out.append(first, static_cast<std::size_t>(last - first));
 }
 
 // MySQL's binary DECIMAL: groups of 9 digits in 4 bytes, a shorter group for

@@ -37,7 +37,9 @@ std::size_t count_set(std::string_view bitmap, std::size_t bits) {
 void read_image(BinlogReader& in, const TableMap& map, std::string_view present, RowImage& image) {
   const std::size_t columns = map.columns.size();
   const auto nulls = in.take((count_set(present, columns) + 7) / 8);
-  image.assign(columns, std::nullopt);
+  // Emptied and refilled rather than assign()ed, which copy-assigns every element.
+  image.clear();
+  image.resize(columns);
   std::size_t null_index = 0;
   for (std::size_t i = 0; i < columns; ++i) {
     if (!bit_set(present, i)) continue;
