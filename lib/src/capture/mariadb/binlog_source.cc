@@ -231,6 +231,8 @@ class Session {
     group_time_ = 0;
   }
 
+  // The key's column indexes: the map's primary key, else the captured
+  // table's key columns found by name. Once per table map, not per change.
   static std::vector<std::size_t> key_columns(const TableMap& map, const CapturedTable& table) {
     if (!map.primary_key.empty()) return map.primary_key;
     std::vector<std::size_t> key;
@@ -275,7 +277,6 @@ class Session {
       change(mapped, rows.action, interest, before, after);
     });
   }
-
 
   // Moves the image's values into a row: each is decoded once, never copied.
   Row row_of(const TableMap& map, RowImage& image) const {
