@@ -293,8 +293,20 @@ class Workers {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // The worker starts with SIGTERM and SIGINT blocked, as its main() keeps
+    // them for its sigwait thread: a SIGTERM that comes before main() runs
+    // stays pending and stops it cleanly, instead of killing it.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    posix_spawnattr_setsigmask(&attributes, &stop_signals);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
     pid_t pid = -1;
-    const int error = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+    const int error = posix_spawn(&pid, argv[0], nullptr, &attributes, argv.data(), environ);
+    posix_spawnattr_destroy(&attributes);
     if (error != 0) throw std::runtime_error("cannot spawn the stress worker");
     pids_[i] = pid;
     ++spawned_;

@@ -22,12 +22,17 @@ MariaDbServer::MariaDbServer(const MariaDbServerOptions& options)
     : dir_("meowmx-mariadb"), data_dir_(dir_.path() / "server" / "data"), port_(free_loopback_port()) {
   const std::string user = server_user("mysql");
   const fs::path home = dir_.path() / "server";
-  fs::create_directories(home);
+  // A temp folder of its own: a starting mariadbd deletes every #sql* file
+  // in its tmpdir, so servers sharing /tmp broke each other's installs.
+  const fs::path tmp = home / "tmp";
+  fs::create_directories(tmp);
   give_to_user(home, user);
+  give_to_user(tmp, user);
   internal::ChildProcessOptions install;
   install.run_as_user = user;
   internal::run_or_throw({"mariadb-install-db", "--no-defaults", "--datadir=" + data_dir_.string(),
-                          "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"},
+                          "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
+                          "--tmpdir=" + tmp.string()},
                          install);
   {
     std::ofstream init(home / "init.sql");
@@ -42,6 +47,7 @@ MariaDbServer::MariaDbServer(const MariaDbServerOptions& options)
                                    "--skip-networking=0",
                                    "--skip-name-resolve",
                                    "--socket=" + (home / "mariadb.sock").string(),
+                                   "--tmpdir=" + tmp.string(),
                                    "--pid-file=" + (home / "mariadb.pid").string(),
                                    "--init-file=" + (home / "init.sql").string(),
                                    "--server-id=1",
