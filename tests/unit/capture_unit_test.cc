@@ -212,6 +212,12 @@ TEST_CASE("text lines print plain keys as meepo did, and nothing can forge a lin
   change.action = ChangeAction::kWrite;
   change.key = {Value{Value::Kind::kNumber, "1"}};
   CHECK(text_line(change) == R"("Odd Schema.odd table_write" 1)");
+  // A change known by its event name and a text pk (prepare-commit) gets the same line.
+  CHECK(text_line("orders_update", "ada lovelace") == "orders_update ada lovelace");
+  CHECK(text_line("orders_update", "evil\nMixedCase_delete forged") ==
+        R"(orders_update "evil\nMixedCase_delete forged")");
+  CHECK(text_line("orders_update", "[1]") == R"(orders_update "[1]")");
+  CHECK(text_line("odd table_write", "1") == R"("odd table_write" 1)");
 }
 
 TEST_CASE("PostgreSQL values keep their text; the type only chooses the JSON form") {

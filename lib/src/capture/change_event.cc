@@ -73,30 +73,46 @@ std::string key_json(const ChangeEvent& change) {
   return out;
 }
 
+namespace {
+
+// `text` as it is, or as a JSON string when `ambiguous` or when it holds a
+// control character.
+std::string bare_unless(std::string text, bool ambiguous) {
+  if (!ambiguous && !has_control_characters(text)) return text;
+  std::string escaped;
+  internal::append_json_string(escaped, text);
+  return escaped;
+}
+
+// A single text key that could be read as a JSON string or array, or as none.
+bool ambiguous_text_key(std::string_view text) { return text.empty() || text.front() == '"' || text.front() == '['; }
+
+// The event name of a line: a table named with a space would read as a name and a key.
+std::string line_name(std::string name) {
+  const bool spaced = name.find(' ') != std::string::npos;
+  return bare_unless(std::move(name), spaced);
+}
+
+}  // namespace
+
 std::string pk_text(const ChangeEvent& change) {
-  const bool single = change.key.size() == 1;
-  std::string text = single ? change.key[0].text : key_json(change);
-  const bool ambiguous = single && change.key[0].kind == Value::Kind::kString &&
-                         (text.empty() || text.front() == '"' || text.front() == '[');
-  if (ambiguous || has_control_characters(text)) {
-    std::string escaped;
-    internal::append_json_string(escaped, text);
-    return escaped;
-  }
-  return text;
+  if (change.key.size() != 1) return bare_unless(key_json(change), false);
+  const Value& key = change.key[0];
+  return bare_unless(key.text, key.kind == Value::Kind::kString && ambiguous_text_key(key.text));
 }
 
 std::string text_line(const ChangeEvent& change) {
-  std::string line = change.name();
-  // A table named with a space would read as a name and a key.
-  if (line.find(' ') != std::string::npos || has_control_characters(line)) {
-    std::string quoted;
-    internal::append_json_string(quoted, line);
-    line = std::move(quoted);
-  }
+  std::string line = line_name(change.name());
   if (change.action == ChangeAction::kTruncate) return line;
   line += ' ';
   line += pk_text(change);
+  return line;
+}
+
+std::string text_line(std::string_view event, std::string_view pk) {
+  std::string line = line_name(std::string(event));
+  line += ' ';
+  line += bare_unless(std::string(pk), ambiguous_text_key(pk));
   return line;
 }
 

@@ -5,6 +5,7 @@
 #include <pqxx/nontransaction>
 
 #include "capture/sinks/zmq_publisher.h"
+#include "meowmx/capture/change_event.h"
 #include "common/logger.h"
 #include "meowmx/error.h"
 #include "pg/session.h"
@@ -79,7 +80,7 @@ std::vector<RecoveredSession> recover(const RecoveryOptions& options) {
       if (!options.dry_run) {
         records.publish(session, session.prepared_at, "recovered");
         if (publisher) {
-          for (const auto& change : session.changes) publisher->send(change.event + " " + change.pk);
+          for (const auto& change : session.changes) publisher->send(text_line(change.event, change.pk));
         }
       }
     } else if (entry.status == "aborted") {

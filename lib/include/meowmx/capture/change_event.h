@@ -76,6 +76,9 @@ std::string key_json(const ChangeEvent& change);
 // An event name with a space or a control character (a table named so) is
 // written as a JSON string.
 std::string text_line(const ChangeEvent& change);
+// The same line for a change known only by its event name and a single text
+// key (prepare-commit's touched()), quoted as text_line(change) would.
+std::string text_line(std::string_view event, std::string_view pk);
 
 // The raw form: {"table", "database" (MySQL), "action", "pk", "values" | "before"/"after",
 // "unchanged_toast" (when not empty), "position", "xid", "commit_time"},

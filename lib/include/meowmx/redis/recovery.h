@@ -34,9 +34,10 @@ struct RecoveryOptions {
   // Say what would be done, change nothing.
   bool dry_run = false;
   // Also send each replayed change as meepo's single-frame message
-  // "<event> <pk>" (the pk as the writer gave it to touched()) on a ZeroMQ
-  // socket bound or connected as in the zmq sink (`raw` is not used), for
-  // the subscribers of `pub --sink zmq`. Not opened in a dry run.
+  // "<event> <pk>" (text_line(event, pk): the pk given to touched(), quoted
+  // as the pub quotes a text key) on a ZeroMQ socket bound or connected as
+  // in the zmq sink (`raw` is not used), for the subscribers of
+  // `pub --sink zmq`. Not opened in a dry run.
   std::optional<ZmqSinkOptions> zmq = std::nullopt;
   // ZeroMQ drops what is sent before a subscriber has subscribed, so before
   // replaying anything recovery waits this long for a first subscription;
