@@ -324,7 +324,8 @@ bool SubscriptionWorker::deliver(std::vector<RecordedEvent>& page) {
   std::vector<RecordedEvent> slice;  // a batch of a page that holds several
   for (std::size_t begin = 0; begin < page.size(); begin += batch_size) {
     // The events are moved, not copied, into their batch: the page is read
-    // again after a failure, so nothing needs them afterwards.
+    // again after a failure, and after a success only its positions (plain
+    // integers, which a move leaves as they were) and its size are used.
     if (page.size() > batch_size) {
       const auto first = std::make_move_iterator(page.begin() + static_cast<std::ptrdiff_t>(begin));
       slice.assign(first, first + static_cast<std::ptrdiff_t>(std::min(batch_size, page.size() - begin)));
