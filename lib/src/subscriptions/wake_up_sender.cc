@@ -17,10 +17,10 @@ std::shared_ptr<WakeUpSender> WakeUpSender::for_client(const ClientOptions& opti
 WakeUpSender::WakeUpSender(ClientOptions options)
     : options_(std::move(options)), thread_([this](std::stop_token stop) { run(stop); }) {}
 
-WakeUpSender::~WakeUpSender() {
-  thread_.request_stop();
-  queued_.notify_all();
-}
+// thread_'s destructor requests the stop, which ends the wait in run() (a
+// notify from here, outside the mutex, could come between the wait's check
+// and its sleep, and be lost), and joins.
+WakeUpSender::~WakeUpSender() = default;
 
 bool WakeUpSender::begin_leading() {
   bool idle = false;
@@ -42,7 +42,7 @@ void WakeUpSender::run(std::stop_token stop) {
     nlohmann::json batch = nlohmann::json::array();
     {
       std::unique_lock lock(mutex_);
-      queued_.wait(lock, [&] { return !pending_.empty() || stop.stop_requested(); });
+      queued_.wait(lock, stop, [&] { return !pending_.empty(); });
       if (pending_.empty()) return;  // stopped with nothing left to send
       batch.swap(pending_);
     }

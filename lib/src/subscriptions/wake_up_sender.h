@@ -51,7 +51,7 @@ class WakeUpSender {
   std::atomic<bool> sending_{false};  // a leading wake-up or a batch is on its way
   std::unique_ptr<pqxx::connection> connection_;  // opened when first needed
   std::mutex mutex_;
-  std::condition_variable queued_;
+  std::condition_variable_any queued_;  // waits also end at the thread's stop request
   nlohmann::json pending_ = nlohmann::json::array();  // {"tx","type","id"} objects
   std::jthread thread_;  // last: drains and joins before the members go
 };
