@@ -3,8 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <mutex>
 #include <charconv>
 #include <string_view>
 
@@ -16,9 +14,7 @@
 #include "store/event_row.h"
 #include "store/input_validation.h"
 #include "store/log_query.h"
-#include "subscriptions/shared_listener.h"
 #include "subscriptions/subscription_round.h"
-#include "subscriptions/wake_up.h"
 
 namespace meowmx::internal {
 namespace {
@@ -65,63 +61,6 @@ struct HandlerError {
 
 }  // namespace
 
-// Notifications of saves, kept when they concern this worker: a category it
-// reads, a group member it is, a transaction it has not delivered yet. They
-// come from the process's shared listener, on its thread.
-class SubscriptionWorker::Wakeups {
- public:
-  Wakeups(const ClientOptions& client, const SubscriptionOptions& options)
-      : options_(options),
-        registration_(SharedListener::listen(client, [this](std::optional<std::string_view> payload) {
-          on_payload(payload);
-        })) {}
-
-  // Whether a notification came since the last call; the newest notified
-  // transaction not delivered yet goes to `awaited_tx_id`.
-  bool take(std::uint64_t& awaited_tx_id) {
-    std::lock_guard lock(mutex_);
-    const bool was_notified = notified_;
-    notified_ = false;
-    waker.clear();
-    awaited_tx_id = std::max(awaited_tx_id, awaited_tx_id_);
-    awaited_tx_id_ = 0;
-    return was_notified;
-  }
-
-  // The transactions up to this one are delivered.
-  void delivered_up_to(std::uint64_t tx_id) { delivered_tx_id_ = tx_id; }
-
-  Waker waker;  // woken by a notification that concerns this worker
-
- private:
-  void on_payload(std::optional<std::string_view> payload) {
-    const std::optional<WakeUp> wake_up = payload ? parse_wake_up(*payload) : std::nullopt;
-    if (wake_up && !concerns(*wake_up)) return;
-    std::lock_guard lock(mutex_);
-    notified_ = true;  // a save of ours, or someone else's NOTIFY, a reset or a delete: look
-    if (wake_up) awaited_tx_id_ = std::max(awaited_tx_id_, wake_up->tx_id);
-    waker.wake();
-  }
-
-  bool concerns(const WakeUp& wake_up) const {
-    if (wake_up.tx_id <= delivered_tx_id_) return false;
-    if (!options_.categories.empty() &&
-        std::find(options_.categories.begin(), options_.categories.end(), wake_up.aggregate_type) ==
-            options_.categories.end()) {
-      return false;
-    }
-    return options_.group_size == 1 || wake_up.member_hash % options_.group_size == options_.group_member;
-  }
-
-  const SubscriptionOptions& options_;
-  std::atomic<std::uint64_t> delivered_tx_id_{0};
-  std::mutex mutex_;
-  bool notified_ = false;
-  std::uint64_t awaited_tx_id_ = 0;
-  // Last: no callback runs once it is gone.
-  std::unique_ptr<SharedListener::Registration> registration_;
-};
-
 SubscriptionWorker::SubscriptionWorker(Session& session, std::string name, SubscriptionOptions options,
                                        BatchHandler handler, std::stop_token stop)
     : session_(session),
@@ -163,7 +102,7 @@ void SubscriptionWorker::prepare_statements() {
   connection.prepare("meowmx_sub_move_checkpoint", kMoveCheckpointSql);
 }
 
-void SubscriptionWorker::listen() { wakeups_ = std::make_unique<Wakeups>(session_.options(), options_); }
+void SubscriptionWorker::listen() { wakeups_ = std::make_unique<WorkerWakeups>(session_, options_); }
 
 void SubscriptionWorker::create_or_check_subscription() {
   pqxx::work tx(session_.connection());
@@ -225,7 +164,7 @@ bool SubscriptionWorker::reload_checkpoint() {
   return true;
 }
 
-pqxx::result SubscriptionWorker::read_page(pqxx::nontransaction& tx, std::int64_t limit) {
+pqxx::result SubscriptionWorker::read_page(pqxx::transaction_base& tx, std::int64_t limit) {
   const std::string after_tx_id = std::to_string(checkpoint_.tx_id);
   if (options_.categories.empty()) return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit);
   return tx.exec_prepared(round_statement_, after_tx_id, checkpoint_.id, limit, categories_literal_);
@@ -287,21 +226,25 @@ void SubscriptionWorker::take_over_moved_checkpoint() {
 SubscriptionWorker::Round SubscriptionWorker::run_round() {
   if (!claimed_ && !claim()) return Round::kStandby;
   const std::int64_t limit = isolate_until_ ? 1 : options_.batch_size * page_batches_;
-  std::vector<RecordedEvent> page;
-  {
-    pqxx::nontransaction read(session_.connection());
-    page = events_from_result(read_page(read, limit));
-  }
+  // One transaction reads the page, runs the handler and moves the
+  // checkpoint. It takes an id when the handler or the checkpoint writes, not
+  // before (a read gives it none), so nobody waits for a slow handler that has
+  // not written yet.
+  pqxx::work tx(session_.connection());
+  std::vector<RecordedEvent> page = events_from_result(read_page(tx, limit));
   if (page.empty()) {
+    tx.commit();  // it wrote nothing
     isolate_until_.reset();  // nothing left of the batch being isolated
     page_batches_ = 1;
     // Idle: the moment to notice a reset (go on from there at once) or a delete.
     return reload_checkpoint() ? Round::kFullPage : Round::kEmpty;
   }
-  if (!deliver(page)) {
+  if (!deliver(tx, page)) {
+    tx.abort();
     take_over_moved_checkpoint();
     return Round::kFullPage;
   }
+  tx.commit();
   const Position last = page.back().position();
   checkpoint_ = last;
   if (isolate_until_ && last >= *isolate_until_) isolate_until_.reset();
@@ -315,10 +258,7 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
   return full ? Round::kFullPage : Round::kShortPage;
 }
 
-bool SubscriptionWorker::deliver(std::vector<RecordedEvent>& page) {
-  // The transaction takes an id when the handler or the checkpoint writes,
-  // not before, so nobody waits for a slow handler that has not written yet.
-  pqxx::work tx(session_.connection());
+bool SubscriptionWorker::deliver(pqxx::work& tx, std::vector<RecordedEvent>& page) {
   const Position last = page.back().position();
   const auto batch_size = static_cast<std::size_t>(options_.batch_size);
   std::vector<RecordedEvent> slice;  // a batch of a page that holds several
@@ -344,9 +284,7 @@ bool SubscriptionWorker::deliver(std::vector<RecordedEvent>& page) {
     }
   }
   // The handler's work and the checkpoint's move commit together or not at all.
-  if (!move_checkpoint(tx, last, std::ssize(page))) return false;
-  tx.commit();
-  return true;
+  return move_checkpoint(tx, last, std::ssize(page));
 }
 
 void SubscriptionWorker::on_handler_failure(const Position& first, const Position& last,
@@ -397,9 +335,7 @@ void SubscriptionWorker::park_dead_letter(const Position& event, const std::stri
 
 bool SubscriptionWorker::wait(milliseconds timeout) {
   wakeups_->delivered_up_to(checkpoint_.tx_id);
-  if (!wakeups_->waker.woken() && !stop_.stop_requested()) {
-    wait_for_socket(-1, {&wakeups_->waker, &stop_waker_}, timeout);
-  }
+  wakeups_->wait(stop_waker_, timeout);
   return wakeups_->take(awaited_tx_id_);
 }
 
@@ -407,13 +343,18 @@ void SubscriptionWorker::reconnect_with_backoff() {
   milliseconds backoff{100};
   claimed_ = false;  // the lock went with the old session
   while (!stop_.stop_requested()) {
+    wakeups_->before_reconnect();
     try {
       session_.reconnect();
       prepare_statements();
+      wakeups_->after_reconnect();
       logger().info("subscription {}: reconnected; resuming from the checkpoint", name_);
       return;
     } catch (const ConnectionError& e) {
       logger().warn("subscription {}: {}; retrying in {} ms", name_, e.what(), backoff.count());
+    } catch (const pqxx::broken_connection& e) {
+      logger().warn("subscription {}: connection lost again ({}); retrying in {} ms", name_,
+                    redact(one_line(e.what()), session_.options().dsn), backoff.count());
     }
     stop_waker_.wait_for(backoff);
     backoff = std::min<milliseconds>(backoff * 2, options_.max_reconnect_backoff);

@@ -2,14 +2,14 @@
 //
 // The worker claims its subscription member with a session advisory lock
 // (another worker of the same member stands by until it is free) and keeps
-// the checkpoint in memory. Each round reads the page after the checkpoint
-// like any reader (no transaction yet), then, in one transaction, runs the
-// handler over the page in batches, moves the stored checkpoint if it is
-// still the one the page was read after, and commits. A checkpoint moved by
-// somebody else (a reset) is taken over; a deleted subscription stops the
-// worker. Between rounds it waits for a NOTIFY naming one of its categories
-// (through the process's shared listener), or polls every max_sleep. A broken connection is replaced with backoff and
-// delivery resumes from the stored checkpoint.
+// the checkpoint in memory. Each round is one transaction: it reads the page
+// after the checkpoint like any reader, runs the handler over the page in
+// batches, moves the stored checkpoint if it is still the one the page was
+// read after, and commits. A checkpoint moved by somebody else (a reset) is
+// taken over; a deleted subscription stops the worker. Between rounds it
+// waits for a NOTIFY naming one of its categories (WorkerWakeups), or polls
+// every max_sleep. A broken connection is replaced with backoff and delivery
+// resumes from the stored checkpoint.
 #ifndef MEOWMX_SRC_SUBSCRIPTIONS_SUBSCRIPTION_WORKER_H_
 #define MEOWMX_SRC_SUBSCRIPTIONS_SUBSCRIPTION_WORKER_H_
 
@@ -21,12 +21,13 @@
 #include <string>
 #include <vector>
 
-#include <pqxx/nontransaction>
+#include <pqxx/transaction>
 
 #include "common/waker.h"
 #include "meowmx/position.h"
 #include "meowmx/subscription.h"
 #include "pg/session.h"
+#include "subscriptions/worker_wakeups.h"
 
 namespace meowmx::internal {
 
@@ -45,7 +46,6 @@ class SubscriptionWorker {
     kEmpty,      // nothing deliverable yet
     kStandby,    // another worker holds the member
   };
-  class Wakeups;
 
   void prepare_statements();
   void create_or_check_subscription();
@@ -61,12 +61,13 @@ class SubscriptionWorker {
   // subscription was deleted. True when it differed from checkpoint_.
   bool reload_checkpoint();
   Round run_round();
-  pqxx::result read_page(pqxx::nontransaction& tx, std::int64_t limit);
+  pqxx::result read_page(pqxx::transaction_base& tx, std::int64_t limit);
   // Hands the page to the handler in batches and moves the checkpoint past
-  // it, in one transaction; false (nothing committed) when somebody else
-  // moved the checkpoint meanwhile. The page's events are moved into the
+  // it, in `tx` (the transaction the page was read in), which the caller
+  // commits; false when somebody else moved the checkpoint meanwhile (the
+  // caller then rolls `tx` back). The page's events are moved into the
   // batches: only their positions stay valid.
-  bool deliver(std::vector<RecordedEvent>& page);
+  bool deliver(pqxx::work& tx, std::vector<RecordedEvent>& page);
   // Moves the stored checkpoint from checkpoint_ to `to` in `tx`; false when
   // it is no longer at checkpoint_.
   bool move_checkpoint(pqxx::work& tx, const Position& to, std::int64_t delivered);
@@ -86,7 +87,7 @@ class SubscriptionWorker {
   const SubscriptionOptions options_;
   const BatchHandler handler_;
   std::stop_token stop_;
-  std::unique_ptr<Wakeups> wakeups_;
+  std::unique_ptr<WorkerWakeups> wakeups_;
   const std::string worker_label_;
   const std::string categories_literal_;  // the round statement's text[] parameter
   Waker stop_waker_;             // fired when a stop is requested
