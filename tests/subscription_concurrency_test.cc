@@ -2,7 +2,8 @@
 // back (status says so and names it) and nothing is skipped once it ends;
 // two workers of one subscription deliver each event once and one carries on
 // when the other stops; consumer group members split the aggregates; NOTIFY
-// wakes an idle worker long before its poll would.
+// wakes an idle worker long before its poll would, whether it listens on its
+// own session or through the process's shared listener.
 //
 // Workers that run until stopped live on their own thread with their own
 // Client; their errors are rethrown on the test's thread, where every
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <future>
 #include <map>
 #include <set>
@@ -440,6 +442,60 @@ TEST_CASE("a NOTIFY from a writing transaction wakes an idle worker long before 
   CHECK(latency < 2s);
   INFO("wake-up latency " << std::chrono::duration_cast<std::chrono::milliseconds>(latency).count() << " ms");
   worker.stop();
+}
+
+TEST_CASE("a process's only worker listens on its own session; a second starts the shared listener, and both wake long before max_sleep") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  pqxx::connection probe(dsn);
+  auto options = until_caught_up();
+  options.stop_when_caught_up = false;
+  options.max_sleep = 10s;
+  // The workers' sessions and the shared listener's all carry this name.
+  const auto sessions = [&](const std::string& condition) {
+    pqxx::nontransaction tx(probe);
+    return tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND application_name = 'census-worker'" + condition)[0]
+        .as<int>();
+  };
+  std::atomic<int> first_delivered{0};
+  std::atomic<int> second_delivered{0};
+  const auto counter = [](std::atomic<int>& delivered) -> BatchHandler {
+    return [&delivered](const std::vector<RecordedEvent>& batch, pqxx::work&) {
+      delivered += static_cast<int>(batch.size());
+    };
+  };
+  // Saves one event once every session has been idle for over 3 s: each
+  // worker then sits in a poll of 10 s, so only a notification delivers the
+  // event to it within 2 s.
+  const auto save_to_idle_workers = [&](const std::string& aggregate_id, const std::function<bool()>& delivered) {
+    wait_until("the sessions have been idle for over 3 s", 30s, [&] {
+      return sessions(" AND state = 'idle' AND now() - state_change > interval '3 s'") == sessions("");
+    });
+    const auto committed = std::chrono::steady_clock::now();
+    writer.save("order", aggregate_id, numbered_events(1), 0);
+    wait_until("every worker delivered " + aggregate_id, 15s, delivered);
+    const auto latency = std::chrono::steady_clock::now() - committed;
+    INFO("wake-up latency " << std::chrono::duration_cast<std::chrono::milliseconds>(latency).count() << " ms");
+    CHECK(latency < 2s);
+  };
+
+  WorkerThread first(dsn, "first", options, counter(first_delivered), "census-worker");
+  writer.save("order", "o1", numbered_events(1), 0);
+  wait_until("the first worker delivered o1", 10s, [&] { return first_delivered == 1; });
+  CHECK(sessions("") == 1);  // the worker's own: no listening connection beside it
+  save_to_idle_workers("o2", [&] { return first_delivered == 2; });
+
+  WorkerThread second(dsn, "second", options, counter(second_delivered), "census-worker");
+  wait_until("the second worker caught up", 10s, [&] { return second_delivered == 2; });
+  wait_until("two workers and the shared listener are connected", 10s, [&] { return sessions("") == 3; });
+  // The first worker still listens on its own session, and moves to the
+  // shared listener after the round this wakes it for; the next is sent to
+  // it through the shared listener.
+  save_to_idle_workers("o3", [&] { return first_delivered == 3 && second_delivered == 3; });
+  save_to_idle_workers("o4", [&] { return first_delivered == 4 && second_delivered == 4; });
+  first.stop();
+  second.stop();
 }
 
 TEST_CASE("under contention on one aggregate, (tx_id, id) order keeps each aggregate's versions in order") {

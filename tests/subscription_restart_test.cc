@@ -1,7 +1,8 @@
 // A subscription worker survives the server going away: a clean restart and
 // a crash (SIGKILL of the postmaster). The worker runs on its own thread the
 // whole time; events written before and after the restart all reach its read
-// model exactly once, in (tx_id, id) order. The test cluster keeps its port
+// model exactly once, in (tx_id, id) order; a worker listening on its own
+// session is woken by notifications again once it reconnected. The test cluster keeps its port
 // across restarts, which lets the worker reconnect with the DSN it was given.
 #include <catch2/catch.hpp>
 
@@ -104,6 +105,51 @@ TEST_CASE("a running worker reconnects after the server restarts, without loss o
                  " WINDOW w AS (ORDER BY r.seq)) x WHERE (prev_tx, prev_id) >= (tx_id, id)")[0]
             .as<int>() == 0);
   CHECK(tx.exec1("SELECT delivered FROM meowmx.subscriptions WHERE name = 'survivor'")[0].as<int>() == 50);
+}
+
+TEST_CASE("a worker listening on its own session listens again once it reconnected after a restart") {
+  const std::string dsn = testing::fresh_database(testing::DatabaseOptions{true, AggregateIdType::kText});
+  {
+    pqxx::connection connection(dsn);
+    pqxx::nontransaction(connection).exec0("CREATE TABLE read_model (event_id bigint PRIMARY KEY)");
+  }
+  SubscriptionOptions options;
+  options.max_sleep = 30s;  // far beyond the waits below: only a notification delivers in time
+  options.max_reconnect_backoff = 300ms;
+  WorkerThread worker(dsn, "relistener", options,
+                      for_each_event([](const RecordedEvent& event, pqxx::work& tx) {
+                        tx.exec_params0("INSERT INTO read_model (event_id) VALUES ($1)", event.id);
+                      }),
+                      "relistener");
+  const auto save_and_await = [&](const std::string& aggregate_id, std::int64_t delivered_after) {
+    Client writer = connect(dsn);
+    writer.save("order", aggregate_id, numbered_events(1), 0);
+    wait_until("event " + aggregate_id + " is delivered", 10s, [&] {
+      worker.check_running();
+      return read_model_count(dsn) == delivered_after;
+    });
+  };
+  save_and_await("before", 1);
+
+  const auto port = testing::cluster().port();
+  testing::cluster().stop();
+  restart_on_same_port(port.value());
+  // The worker finds the connection gone while it waits on it, reconnects,
+  // LISTENs again and runs a round: idle for a second, it sits in its wait.
+  wait_until("the worker is back and has been idle for a second", 20s, [&] {
+    worker.check_running();
+    try {
+      pqxx::connection connection(dsn);
+      return pqxx::nontransaction(connection)
+                 .exec1("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'relistener'"
+                        " AND state = 'idle' AND now() - state_change > interval '1 s'")[0]
+                 .as<int>() == 1;
+    } catch (const pqxx::broken_connection&) {
+      return false;
+    }
+  });
+  save_and_await("after", 2);
+  worker.stop();
 }
 
 // Crash tests need the server back at once after a SIGKILL, although the
