@@ -29,22 +29,47 @@ class WorkerWakeups::OwnReceiver : public pqxx::notification_receiver {
   WorkerWakeups& owner_;
 };
 
-// How many workers of the process use one server.
+// How many workers of the process use one server, and the waker of the one
+// that listens on its own session, woken when another worker joins so that
+// it moves to the shared listener at once, not at its next notification.
 class WorkerWakeups::Census {
  public:
   explicit Census(const ClientOptions&) {}
-  // Counts a worker in; true when it is the only one.
-  bool join() { return ++workers_ == 1; }
-  void leave() { --workers_; }
-  bool crowded() const { return workers_ > 1; }
+
+  // Counts a worker in; true when it is the only one, which is to listen on
+  // its own session until moved().
+  bool join(Waker& waker) {
+    std::lock_guard lock(mutex_);
+    if (++workers_ == 1) {
+      lone_ = &waker;
+      return true;
+    }
+    if (lone_) lone_->wake();
+    return false;
+  }
+  void moved() {
+    std::lock_guard lock(mutex_);
+    lone_ = nullptr;
+  }
+  void leave(const Waker& waker) {
+    std::lock_guard lock(mutex_);
+    --workers_;
+    if (lone_ == &waker) lone_ = nullptr;
+  }
+  bool crowded() {
+    std::lock_guard lock(mutex_);
+    return workers_ > 1;
+  }
 
  private:
-  std::atomic<int> workers_{0};
+  std::mutex mutex_;
+  int workers_ = 0;
+  Waker* lone_ = nullptr;
 };
 
 WorkerWakeups::WorkerWakeups(Session& session, const SubscriptionOptions& options)
     : session_(session), options_(options), census_(process_shared<Census>(session.options())) {
-  listens_on_own_ = census_->join();
+  listens_on_own_ = census_->join(waker_);
   try {
     if (listens_on_own_) {
       own_receiver_ = std::make_unique<OwnReceiver>(session_.connection(), *this);
@@ -55,7 +80,7 @@ WorkerWakeups::WorkerWakeups(Session& session, const SubscriptionOptions& option
       });
     }
   } catch (...) {
-    census_->leave();
+    census_->leave(waker_);
     throw;
   }
 }
@@ -63,7 +88,7 @@ WorkerWakeups::WorkerWakeups(Session& session, const SubscriptionOptions& option
 WorkerWakeups::~WorkerWakeups() {
   own_receiver_.reset();
   shared_.reset();
-  census_->leave();
+  census_->leave(waker_);
 }
 
 void WorkerWakeups::wait(const Waker& stop, std::chrono::milliseconds timeout) {
@@ -72,6 +97,8 @@ void WorkerWakeups::wait(const Waker& stop, std::chrono::milliseconds timeout) {
   if (notified() || stop.woken()) return;
   const int socket = listens_on_own_ ? session_.connection().sock() : -1;
   if (wait_for_socket(socket, {&waker_, &stop}, timeout)) session_.connection().get_notifs();
+  // Woken because another worker joined (a round follows, as after any wake-up).
+  if (listens_on_own_ && census_->crowded()) move_to_shared_listener();
 }
 
 bool WorkerWakeups::take(std::uint64_t& awaited_tx_id) {
@@ -100,6 +127,7 @@ void WorkerWakeups::move_to_shared_listener() {
   });
   own_receiver_.reset();
   listens_on_own_ = false;
+  census_->moved();
 }
 
 bool WorkerWakeups::notified() {

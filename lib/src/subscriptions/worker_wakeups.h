@@ -7,9 +7,9 @@
 // number of workers. While a worker is the only one of its process on its
 // server, that connection is its own session's: the wake-up then lands on the
 // connection that reads the events next, with no thread or extra connection
-// between them. As soon as a second worker starts, the first moves, between
-// two rounds, to the process's SharedListener, which every later worker uses
-// from the start. While a session is in a transaction PostgreSQL holds its
+// between them. When a second worker starts it wakes the first, which moves to
+// the process's SharedListener as soon as it waits again (at once if it is
+// waiting, after its round if not); the later workers use it from the start. While a session is in a transaction PostgreSQL holds its
 // notifications back, which is why only a sole worker listens on its own: it
 // waits for nobody's notifications but its own.
 #ifndef MEOWMX_SRC_SUBSCRIPTIONS_WORKER_WAKEUPS_H_
@@ -44,9 +44,9 @@ class WorkerWakeups {
   WorkerWakeups(const WorkerWakeups&) = delete;
   WorkerWakeups& operator=(const WorkerWakeups&) = delete;
 
-  // Waits until a notification concerning the worker came, `stop` fires or
-  // `timeout` passes; moves to the shared listener first if another worker
-  // started meanwhile. Call between rounds, with no transaction open. Throws
+  // Waits until a notification concerning the worker came, `stop` fires,
+  // `timeout` passes or another worker starts; moves to the shared listener
+  // once another worker started. Call between rounds, with no transaction open. Throws
   // what libpqxx throws when the worker's own listening connection broke.
   void wait(const Waker& stop, std::chrono::milliseconds timeout);
 
