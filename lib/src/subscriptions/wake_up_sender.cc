@@ -23,18 +23,33 @@ WakeUpSender::WakeUpSender(ClientOptions options)
 WakeUpSender::~WakeUpSender() = default;
 
 bool WakeUpSender::begin_leading() {
-  bool idle = false;
-  return sending_.compare_exchange_strong(idle, true);
+  std::lock_guard lock(mutex_);
+  // Behind queued wake-ups it would overtake the sender, and two NOTIFY
+  // transactions of the process would wait for each other's lock.
+  if (in_flight_ || !pending_.empty() || Clock::now() < next_send_) return false;
+  in_flight_ = true;
+  return true;
 }
 
-void WakeUpSender::end_leading() { sending_ = false; }
+void WakeUpSender::end_leading() {
+  {
+    std::lock_guard lock(mutex_);
+    sent();
+  }
+  changed_.notify_one();
+}
+
+void WakeUpSender::sent() {
+  in_flight_ = false;
+  next_send_ = Clock::now() + kMinSendInterval;
+}
 
 void WakeUpSender::queue(std::string_view tx_id, std::string_view aggregate_type, std::string_view aggregate_id) {
   {
     std::lock_guard lock(mutex_);
     pending_.push_back({{"tx", tx_id}, {"type", aggregate_type}, {"id", aggregate_id}});
   }
-  queued_.notify_one();
+  changed_.notify_one();
 }
 
 void WakeUpSender::run(std::stop_token stop) {
@@ -42,13 +57,17 @@ void WakeUpSender::run(std::stop_token stop) {
     nlohmann::json batch = nlohmann::json::array();
     {
       std::unique_lock lock(mutex_);
-      queued_.wait(lock, stop, [&] { return !pending_.empty(); });
+      changed_.wait(lock, stop, [&] { return !pending_.empty() && !in_flight_; });
       if (pending_.empty()) return;  // stopped with nothing left to send
+      // What queues up until the interval is over goes in this batch too (no
+      // leading wake-up starts while some are queued). A stop ends the wait.
+      changed_.wait_until(lock, stop, next_send_, [] { return false; });
       batch.swap(pending_);
+      in_flight_ = true;
     }
-    sending_ = true;  // saves meanwhile queue theirs for the next batch
     send(batch);
-    sending_ = false;
+    std::lock_guard lock(mutex_);
+    sent();
   }
 }
 
