@@ -9,8 +9,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <map>
+#include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -855,4 +859,42 @@ TEST_CASE("a save's wake-up names its transaction, the aggregate's member hash a
   CHECK_FALSE(internal::parse_wake_up(""));
   CHECK_FALSE(internal::parse_wake_up("12 34"));
   CHECK_FALSE(internal::parse_wake_up("x 34 order"));
+}
+
+TEST_CASE("saves from many threads at once: every save's wake-up arrives, the last ones too") {
+  // Most wake-ups are queued behind the one on its way and sent together
+  // after the sender's interval; none may be left behind.
+  const std::string dsn = text_database();
+  pqxx::connection listener(dsn);
+  struct Received : pqxx::notification_receiver {
+    using notification_receiver::notification_receiver;
+    void operator()(const std::string& payload, int) override {
+      if (const auto wake_up = internal::parse_wake_up(payload)) tx_ids.insert(wake_up->tx_id);
+    }
+    std::set<std::uint64_t> tx_ids;
+  } received(listener, "meowmx_events");
+  constexpr int kThreads = 8;
+  constexpr int kSavesPerThread = 40;
+  std::vector<std::set<std::uint64_t>> saved(kThreads);
+  {
+    std::vector<std::jthread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&, t] {
+        Client writer = connect(dsn);
+        for (int i = 0; i < kSavesPerThread; ++i) {
+          const auto events = writer.save("order", "o-" + std::to_string(t) + "-" + std::to_string(i),
+                                          numbered_events(1), 0);
+          saved[t].insert(events[0].tx_id);
+        }
+      });
+    }
+  }
+  std::set<std::uint64_t> all_saved;
+  for (const auto& ids : saved) all_saved.insert(ids.begin(), ids.end());
+  REQUIRE(all_saved.size() == kThreads * kSavesPerThread);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (received.tx_ids.size() < all_saved.size() && std::chrono::steady_clock::now() < deadline) {
+    listener.await_notification(1, 0);
+  }
+  CHECK(received.tx_ids == all_saved);
 }
