@@ -45,11 +45,16 @@ void WakeUpSender::sent() {
 }
 
 void WakeUpSender::queue(std::string_view tx_id, std::string_view aggregate_type, std::string_view aggregate_id) {
+  bool first = false;
   {
     std::lock_guard lock(mutex_);
+    first = pending_.empty();
     pending_.push_back({{"tx", tx_id}, {"type", aggregate_type}, {"id", aggregate_id}});
   }
-  changed_.notify_one();
+  // Only the first of a batch can end the sender's wait for work; waking it
+  // for each would cost a context switch per save while it waits out the
+  // interval.
+  if (first) changed_.notify_one();
 }
 
 void WakeUpSender::run(std::stop_token stop) {
