@@ -41,6 +41,7 @@ constexpr Notify kReader = Notify::kOff;
 
 constexpr std::int64_t kLogEvents = 100'000;
 constexpr std::int64_t kSeedEventsPerSave = 1000;
+constexpr int kCatchUpsPerSlot = 4;
 
 std::string catch_up_case_name(std::int64_t batch_size) {
   return "catchup_b" + std::to_string(batch_size);
@@ -121,12 +122,16 @@ void run_catch_up_case(const Target& target, std::int64_t batch_size) {
   Tally raw;
   int slot = 0;
   for (const Side side : kSlotOrder) {
-    const Tally tally = side == Side::kOurs ? catch_up_ours(target, batch_size)
-                                            : catch_up_raw(target, batch_size);
-    if (tally.events != kLogEvents) {
-      throw std::runtime_error(name + " " + side_name(side) + ": read " +
-                               std::to_string(tally.events) + " of " +
-                               std::to_string(kLogEvents) + " events");
+    Tally tally;
+    // A catch-up takes a fraction of a second: several per slot, so a
+    // slot's figure is not one moment of the machine's.
+    for (int run = 0; run < kCatchUpsPerSlot; ++run) {
+      const Tally one = side == Side::kOurs ? catch_up_ours(target, batch_size) : catch_up_raw(target, batch_size);
+      if (one.events != kLogEvents) {
+        throw std::runtime_error(name + " " + side_name(side) + ": read " + std::to_string(one.events) + " of " +
+                                 std::to_string(kLogEvents) + " events");
+      }
+      tally.add(one);
     }
     (side == Side::kOurs ? ours : raw).add(tally);
     report_slot(name, ++slot, side, tally);

@@ -260,6 +260,39 @@ TEST_CASE("a subscription hands over at most batch_size events at a time") {
   }
 }
 
+TEST_CASE("catch-up pages grow while they come back full, unless their events are large") {
+  // Batches of one page share its transaction, so now() tells the pages apart.
+  const auto pages_of = [](Client& worker, const std::string& name) {
+    auto options = until_caught_up();
+    options.batch_size = 10;
+    std::vector<std::string> page_of_batch;
+    worker.subscribe(name, options, [&](const std::vector<RecordedEvent>&, pqxx::work& tx) {
+      page_of_batch.push_back(tx.exec1("SELECT now()::text")[0].as<std::string>());
+    });
+    return page_of_batch;
+  };
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  Client worker = connect(dsn);
+
+  SECTION("small events: pages of 10, 20 and 40") {
+    writer.save("order", "small", numbered_events(70), 0);
+    const auto pages = pages_of(worker, "small-events");
+    REQUIRE(pages.size() == 7);  // batches
+    CHECK(std::set<std::string>(pages.begin(), pages.end()).size() == 3);
+    CHECK(pages[1] == pages[2]);
+    CHECK(pages[3] == pages[6]);
+  }
+  SECTION("events near 1 MB: a page of 10 already holds over 8 MB, so pages stay at one batch") {
+    std::vector<NewEvent> large(10, NewEvent{.event_type = "Large"});
+    for (auto& event : large) event.json_text = R"({"blob":")" + std::string(900'000, 'x') + R"("})";
+    for (int i = 0; i < 3; ++i) writer.save("order", "large-" + std::to_string(i), large, 0);
+    const auto pages = pages_of(worker, "large-events");
+    REQUIRE(pages.size() == 3);
+    CHECK(std::set<std::string>(pages.begin(), pages.end()).size() == 3);
+  }
+}
+
 TEST_CASE("a subscription created with StartFrom::kNow skips the events already stored") {
   const std::string dsn = text_database();
   Client writer = connect(dsn);

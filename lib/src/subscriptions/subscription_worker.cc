@@ -29,8 +29,17 @@ constexpr milliseconds kStandbyPoll{500};
 constexpr milliseconds kBuildLockPoll{100};
 const char* kTryBuildLockSql = "SELECT pg_try_advisory_lock(hashtext('meowmx.events_member_of'), 0)";
 const char* kBuildUnlockSql = "SELECT pg_advisory_unlock(hashtext('meowmx.events_member_of'), 0)";
-// Catch-up pages grow up to this many batches, handled in one transaction.
-constexpr std::int64_t kMaxPageBatches = 8;
+// Catch-up pages grow up to this many batches, handled in one transaction,
+// while the last page's payloads came to at most half of kMaxGrownPageBytes,
+// and shrink again beyond it (pages of large events stay near batch_size).
+constexpr std::int64_t kMaxPageBatches = 16;
+constexpr std::size_t kMaxGrownPageBytes = 16 << 20;
+
+std::size_t payload_bytes(const std::vector<RecordedEvent>& page) {
+  std::size_t bytes = 0;
+  for (const auto& event : page) bytes += event.json_text.size() + event.metadata_text.size();
+  return bytes;
+}
 
 // Transaction ids count up from 3, so "just below the current xmin" is a
 // position before every event of a running or future transaction.
@@ -239,6 +248,7 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
     // Idle: the moment to notice a reset (go on from there at once) or a delete.
     return reload_checkpoint() ? Round::kFullPage : Round::kEmpty;
   }
+  const std::size_t page_bytes = payload_bytes(page);  // before deliver() moves the events
   if (!deliver(tx, page)) {
     tx.abort();
     take_over_moved_checkpoint();
@@ -253,7 +263,13 @@ SubscriptionWorker::Round SubscriptionWorker::run_round() {
     attempts_ = 0;
   }
   const bool full = std::ssize(page) == limit;
-  page_batches_ = full ? std::min(page_batches_ * 2, kMaxPageBatches) : 1;
+  if (!full) {
+    page_batches_ = 1;
+  } else if (page_bytes > kMaxGrownPageBytes) {
+    page_batches_ = std::max<std::int64_t>(page_batches_ / 2, 1);
+  } else if (page_batches_ < kMaxPageBatches && page_bytes <= kMaxGrownPageBytes / 2) {
+    page_batches_ *= 2;
+  }
   logger().debug("subscription {}: delivered {} event(s) up to {}", name_, page.size(), last.to_string());
   return full ? Round::kFullPage : Round::kShortPage;
 }
