@@ -51,7 +51,9 @@ struct SubscriptionOptions {
   std::int64_t batch_size = 100;
   // Longest wait between polls when no notification comes: how late an event
   // of a writer that sends none (ClientOptions::notify off, hand-written
-  // SQL) may be found. At least kMinMaxSleep, else InvalidArgument.
+  // SQL) may be found. Each wait is 3/4 of it to all of it, at random, so
+  // that workers started together do not poll at once. At least
+  // kMinMaxSleep, else InvalidArgument.
   std::chrono::milliseconds max_sleep{5000};
   StartFrom start = StartFrom::kBeginning;  // only used when the subscription is created
   // Consumer groups: this worker takes the aggregates whose id hashes to

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <random>
 #include <string_view>
 
 #include <pqxx/pqxx>
@@ -355,6 +356,13 @@ bool SubscriptionWorker::wait(milliseconds timeout) {
   return wakeups_->take(awaited_tx_id_);
 }
 
+milliseconds SubscriptionWorker::idle_poll() {
+  // Between 3/4 of max_sleep and all of it: workers started together (a
+  // deployment, a process with many subscriptions) do not all poll at once.
+  std::uniform_int_distribution<std::int64_t> quarters(0, options_.max_sleep.count() / 4);
+  return options_.max_sleep - milliseconds(quarters(jitter_));
+}
+
 void SubscriptionWorker::reconnect_with_backoff() {
   milliseconds backoff{100};
   claimed_ = false;  // the lock went with the old session
@@ -412,7 +420,7 @@ void SubscriptionWorker::run() {
         awaited_tx_id_ = 0;
         held_poll = milliseconds{0};
       }
-      wait(held_poll.count() > 0 ? held_poll : options_.max_sleep);
+      wait(held_poll.count() > 0 ? held_poll : idle_poll());
     } catch (const pqxx::broken_connection& e) {
       logger().warn("subscription {}: connection lost ({})", name_,
                     redact(one_line(e.what()), session_.options().dsn));

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <random>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -80,6 +81,8 @@ class SubscriptionWorker {
   // Waits for a notification concerning this worker, a stop request or the
   // timeout. True when a notification came.
   bool wait(std::chrono::milliseconds timeout);
+  // How long an idle worker waits for a notification before it polls.
+  std::chrono::milliseconds idle_poll();
   void reconnect_with_backoff();
 
   Session& session_;
@@ -99,6 +102,7 @@ class SubscriptionWorker {
   std::int64_t page_batches_ = 1;
   // The newest transaction notified and not delivered yet, 0 when none.
   std::uint64_t awaited_tx_id_ = 0;
+  std::minstd_rand jitter_{std::random_device{}()};  // spreads the idle polls
 
   // After a batch failed, events are delivered one at a time up to the
   // batch's last position, so the failing event is found and retried alone.
