@@ -120,14 +120,16 @@ void WorkerWakeups::after_reconnect() {
 }
 
 void WorkerWakeups::move_to_shared_listener() {
-  // The shared listener reports a notification once its LISTEN took effect,
-  // so what is saved between the two LISTENs is looked for.
   shared_ = SharedListener::listen(session_.options(), [this](std::optional<std::string_view> payload) {
     on_payload(payload, kOnListenerThread);
   });
   own_receiver_.reset();
   listens_on_own_ = false;
   census_->moved();
+  // A notification the shared listener handed out before this registration
+  // may also have reached the own session only as UNLISTEN ran, which drops
+  // it: look once.
+  on_payload(std::nullopt, kOnOwnThread);
 }
 
 bool WorkerWakeups::notified() {
