@@ -503,6 +503,44 @@ TEST_CASE("a process's only worker listens on its own session; a second starts t
   second.stop();
 }
 
+TEST_CASE("a worker listening on its own session sleeps on through notifications of other categories") {
+  const std::string dsn = text_database();
+  Client writer = connect(dsn);
+  pqxx::connection probe(dsn);
+  auto options = until_caught_up();
+  options.stop_when_caught_up = false;
+  options.max_sleep = 10s;
+  options.categories = {"order"};
+  std::atomic<int> delivered{0};
+  WorkerThread worker(dsn, "orders-only", options,
+                      [&](const std::vector<RecordedEvent>& batch, pqxx::work&) {
+                        delivered += static_cast<int>(batch.size());
+                      },
+                      "orders-only");
+  // When the worker's session last ran a statement, in ms ago.
+  const auto idle_ms = [&] {
+    pqxx::nontransaction tx(probe);
+    return tx.exec1("SELECT (extract(epoch FROM now() - state_change) * 1000)::bigint FROM pg_stat_activity"
+                    " WHERE application_name = 'orders-only' AND state = 'idle'")[0]
+        .as<std::int64_t>();
+  };
+  wait_until("the worker has been idle for over 1 s", 20s, [&] {
+    worker.check_running();
+    pqxx::nontransaction tx(probe);
+    return tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'orders-only'"
+                    " AND state = 'idle' AND now() - state_change > interval '1 s'")[0]
+               .as<int>() == 1;
+  });
+  const std::int64_t idle_before = idle_ms();
+  for (int i = 0; i < 20; ++i) writer.save("invoice", "i" + std::to_string(i), numbered_events(1), 0);
+  std::this_thread::sleep_for(500ms);  // no condition to await: the check is that nothing happens
+  // No round ran for them: the session stayed idle since before the saves.
+  CHECK(idle_ms() >= idle_before + 500);
+  writer.save("order", "o1", numbered_events(1), 0);
+  wait_until("the order event is delivered", 5s, [&] { return delivered == 1; });
+  worker.stop();
+}
+
 TEST_CASE("under contention on one aggregate, (tx_id, id) order keeps each aggregate's versions in order") {
   // Saves to one aggregate are serialised by its row lock; a subscription
   // delivers in (tx_id, id) order, so a projection sees version n + 1 after

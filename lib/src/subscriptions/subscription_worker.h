@@ -8,7 +8,7 @@
 // read after, and commits. A checkpoint moved by somebody else (a reset) is
 // taken over; a deleted subscription stops the worker. Between rounds it
 // waits for a NOTIFY naming one of its categories (WorkerWakeups), or polls
-// every max_sleep. A broken connection is replaced with backoff and delivery
+// every 3/4 to all of max_sleep. A broken connection is replaced with backoff and delivery
 // resumes from the stored checkpoint.
 #ifndef MEOWMX_SRC_SUBSCRIPTIONS_SUBSCRIPTION_WORKER_H_
 #define MEOWMX_SRC_SUBSCRIPTIONS_SUBSCRIPTION_WORKER_H_

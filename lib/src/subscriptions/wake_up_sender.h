@@ -1,16 +1,19 @@
-// WakeUpSender: coalesces the wake-ups of saves that committed, for every
-// Client of the process on the same DSN. At most one NOTIFY transaction of
-// the process is on its way at a time, and the next starts at least
-// kMinSendInterval after the previous one ended. A save that finds the way
-// free sends its own wake-up at once, on its connection (the leading one: no
-// delay while writes are few); the others queue theirs for the sender's
-// thread and connection, which sends everything queued in one statement and
-// transaction as soon as the way is free. So under load many saves share one
-// NOTIFY transaction (PostgreSQL serialises notifying commits on one lock,
-// and each costs the server a transaction), a wake-up waits at most about
-// kMinSendInterval plus one round trip, and the last save's is always sent
-// (the trailing one): the queue is drained whenever the way is free, and on
-// destruction.
+// WakeUpSender: coalesces the wake-ups of saves that committed in their own
+// transactions, for every Client of the process on the same DSN (saves in a
+// caller's transaction notify at its commit). At most one of these NOTIFY
+// transactions of the process is on its way at a time, and the next starts
+// at least kMinSendInterval after the previous one ended. A save that finds
+// the way free sends its own wake-up at once, on its connection (the leading
+// one: no delay while writes are few); the others queue theirs for the
+// sender's thread and connection, which sends everything queued in one
+// statement and transaction as soon as the way is free. So under load many
+// saves share one NOTIFY transaction (PostgreSQL serialises notifying commits
+// on one lock, and each costs the server a transaction), a wake-up waits at
+// most about kMinSendInterval plus two round trips (the one on its way, then
+// its own), and the last save's is always sent (the trailing one): the queue
+// is drained whenever the way is free, and on destruction. A leading wake-up
+// stuck on a connection that went silent holds the queued ones back until
+// libpq gives up on it; workers meanwhile find the events when they poll.
 #ifndef MEOWMX_SRC_SUBSCRIPTIONS_WAKE_UP_SENDER_H_
 #define MEOWMX_SRC_SUBSCRIPTIONS_WAKE_UP_SENDER_H_
 

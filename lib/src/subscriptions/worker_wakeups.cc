@@ -92,13 +92,25 @@ WorkerWakeups::~WorkerWakeups() {
 }
 
 void WorkerWakeups::wait(const Waker& stop, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (listens_on_own_ && census_->crowded()) move_to_shared_listener();
   if (listens_on_own_) session_.connection().get_notifs();  // what came during the round
-  if (notified() || stop.woken()) return;
-  const int socket = listens_on_own_ ? session_.connection().sock() : -1;
-  if (wait_for_socket(socket, {&waker_, &stop}, timeout)) session_.connection().get_notifs();
-  // Woken because another worker joined (a round follows, as after any wake-up).
-  if (listens_on_own_ && census_->crowded()) move_to_shared_listener();
+  // On its own session the worker reads every notification, and waits on
+  // after those that do not concern it (and after other server messages).
+  while (!notified() && !stop.woken()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    const int socket = listens_on_own_ ? session_.connection().sock() : -1;
+    if (wait_for_socket(socket, {&waker_, &stop}, left)) session_.connection().get_notifs();
+    if (listens_on_own_ && census_->crowded()) {
+      move_to_shared_listener();  // woken because another worker started; it looks once
+      return;
+    }
+    // A wake-up whose notification take() already reported may have left the
+    // waker readable: clear it, or the next poll would not sleep.
+    // notified_, checked next, is what counts.
+    waker_.clear();
+  }
 }
 
 bool WorkerWakeups::take(std::uint64_t& awaited_tx_id) {

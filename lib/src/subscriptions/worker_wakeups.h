@@ -3,15 +3,17 @@
 // transaction it has not delivered yet).
 //
 // Where they come from: PostgreSQL signals every listening session at every
-// NOTIFY, so a process listens on one connection per server, whatever its
-// number of workers. While a worker is the only one of its process on its
-// server, that connection is its own session's: the wake-up then lands on the
+// NOTIFY, so a process listens on one connection per DSN and application
+// name, whatever its number of workers. While a worker is the only one of
+// its process there, that connection is its own session's: the wake-up then lands on the
 // connection that reads the events next, with no thread or extra connection
 // between them. When a second worker starts it wakes the first, which moves to
 // the process's SharedListener as soon as it waits again (at once if it is
 // waiting, after its round if not); the later workers use it from the start. While a session is in a transaction PostgreSQL holds its
 // notifications back, which is why only a sole worker listens on its own: it
-// waits for nobody's notifications but its own.
+// waits for nobody's notifications but its own. (While its handler's
+// transaction runs, its session also holds back the tail of PostgreSQL's
+// notification queue, as any listening session in a long transaction does.)
 #ifndef MEOWMX_SRC_SUBSCRIPTIONS_WORKER_WAKEUPS_H_
 #define MEOWMX_SRC_SUBSCRIPTIONS_WORKER_WAKEUPS_H_
 
@@ -35,8 +37,9 @@ struct WakeUp;
 class WorkerWakeups {
  public:
   // Starts listening: on `session`'s connection if no other worker of the
-  // process uses the same server, else through the shared listener. Either
-  // way the first take() reports a notification, for what was saved before.
+  // process uses the same DSN and application name, else through the shared
+  // listener. The worker must run a round before its first wait(), for what
+  // was saved before.
   // `session` and `options` must outlive this object; the session's
   // connection must be idle (no transaction open).
   WorkerWakeups(Session& session, const SubscriptionOptions& options);
