@@ -43,6 +43,16 @@ using testing::wait_until;
 using testing::WorkerThread;
 using testing::write_in_open_transaction;
 
+// How many sessions named `application_name` have been idle for over `seconds`.
+int sessions_idle_for(pqxx::connection_base& probe, const std::string& application_name, int seconds) {
+  pqxx::nontransaction tx(probe);
+  return tx.exec_params1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                         " AND application_name = $1 AND state = 'idle'"
+                         " AND now() - state_change > make_interval(secs => $2)",
+                         application_name, seconds)[0]
+      .as<int>();
+}
+
 SubscriptionOptions until_caught_up() {
   SubscriptionOptions options;
   options.stop_when_caught_up = true;
@@ -116,9 +126,10 @@ std::string server_now(pqxx::connection_base& connection) {
   return tx.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
 }
 
-// Waits until the session named `application_name` has run `rounds`
-// statements that began after `since` (an idle worker's round is one read of
-// the page after its checkpoint, and one look at the checkpoint).
+// Waits until the session named `application_name` has run `rounds` rounds
+// that began after `since`, by the start times of its statements seen while
+// it was idle: an idle worker's round runs four in a row (BEGIN, the page
+// read, COMMIT, a look at the checkpoint), of which a look sees one or two.
 void wait_for_worker_rounds(pqxx::connection_base& probe, const std::string& application_name,
                             const std::string& since, int rounds) {
   std::set<std::string> seen;
@@ -430,10 +441,7 @@ TEST_CASE("a NOTIFY from a writing transaction wakes an idle worker long before 
   // notification can deliver the next event within 2 s.
   wait_until("the worker has been idle for over 3 s", 30s, [&] {
     worker.check_running();
-    pqxx::nontransaction tx(probe);
-    return tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wake-up-worker'"
-                    " AND state = 'idle' AND now() - state_change > interval '3 s'")[0]
-               .as<int>() == 1;
+    return sessions_idle_for(probe, "wake-up-worker", 3) == 1;
   });
   const auto committed = std::chrono::steady_clock::now();
   writer.save("order", "o2", numbered_events(1), 0);
@@ -452,10 +460,10 @@ TEST_CASE("a process's only worker listens on its own session; a second starts t
   options.stop_when_caught_up = false;
   options.max_sleep = 10s;
   // The workers' sessions and the shared listener's all carry this name.
-  const auto sessions = [&](const std::string& condition) {
+  const auto sessions = [&] {
     pqxx::nontransaction tx(probe);
     return tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND application_name = 'census-worker'" + condition)[0]
+                    " AND application_name = 'census-worker'")[0]
         .as<int>();
   };
   std::atomic<int> first_delivered{0};
@@ -474,7 +482,7 @@ TEST_CASE("a process's only worker listens on its own session; a second starts t
   // event to it within 2 s.
   const auto save_to_idle_workers = [&](const std::string& aggregate_id, const std::function<bool()>& delivered) {
     wait_until("the sessions have been idle for over 3 s", 30s, [&] {
-      return sessions(" AND state = 'idle' AND now() - state_change > interval '3 s'") == sessions("");
+      return sessions_idle_for(probe, "census-worker", 3) == sessions();
     });
     const auto committed = std::chrono::steady_clock::now();
     writer.save("order", aggregate_id, numbered_events(1), 0);
@@ -487,13 +495,13 @@ TEST_CASE("a process's only worker listens on its own session; a second starts t
   WorkerThread first(dsn, "first", options, counter(first_delivered, first_listens), "census-worker");
   writer.save("order", "o1", numbered_events(1), 0);
   wait_until("the first worker delivered o1", 10s, [&] { return first_delivered == 1; });
-  CHECK(sessions("") == 1);  // the worker's own: no listening connection beside it
+  CHECK(sessions() == 1);  // the worker's own: no listening connection beside it
   save_to_idle_workers("o2", [&] { return first_delivered == 2; });
   CHECK(first_listens);
 
   WorkerThread second(dsn, "second", options, counter(second_delivered, second_listens), "census-worker");
   wait_until("the second worker caught up", 10s, [&] { return second_delivered == 2; });
-  wait_until("two workers and the shared listener are connected", 10s, [&] { return sessions("") == 3; });
+  wait_until("two workers and the shared listener are connected", 10s, [&] { return sessions() == 3; });
   // The second woke the first, which moved to the shared listener: both are
   // woken through it.
   save_to_idle_workers("o3", [&] { return first_delivered == 3 && second_delivered == 3; });
@@ -526,10 +534,7 @@ TEST_CASE("a worker listening on its own session sleeps on through notifications
   };
   wait_until("the worker has been idle for over 1 s", 20s, [&] {
     worker.check_running();
-    pqxx::nontransaction tx(probe);
-    return tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'orders-only'"
-                    " AND state = 'idle' AND now() - state_change > interval '1 s'")[0]
-               .as<int>() == 1;
+    return sessions_idle_for(probe, "orders-only", 1) == 1;
   });
   const std::int64_t idle_before = idle_ms();
   for (int i = 0; i < 20; ++i) writer.save("invoice", "i" + std::to_string(i), numbered_events(1), 0);
