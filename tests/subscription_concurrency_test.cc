@@ -60,6 +60,15 @@ SubscriptionOptions until_caught_up() {
   return options;
 }
 
+// For a worker that runs until stopped: it polls every max_sleep (or
+// somewhat sooner) when no notification comes.
+SubscriptionOptions live(std::chrono::milliseconds max_sleep) {
+  SubscriptionOptions options = until_caught_up();
+  options.stop_when_caught_up = false;
+  options.max_sleep = max_sleep;
+  return options;
+}
+
 std::vector<RecordedEvent> run(Client& client, const std::string& name, SubscriptionOptions options = until_caught_up()) {
   std::vector<RecordedEvent> out;
   client.subscribe(name, options, [&](const std::vector<RecordedEvent>& batch, pqxx::work&) {
@@ -228,9 +237,7 @@ TEST_CASE("a running worker waits behind an open transaction, then delivers ever
   Client writer = connect(dsn);
   pqxx::connection probe(dsn);
   create_read_model(probe);
-  auto options = until_caught_up();
-  options.stop_when_caught_up = false;
-  options.max_sleep = 50ms;
+  auto options = live(50ms);
   options.batch_size = 3;
   WorkerThread worker(dsn, "live", options, read_model_writer("w"), "live-worker");
 
@@ -269,9 +276,7 @@ TEST_CASE("two workers of one subscription deliver every event once; when one st
   Client writer = connect(dsn);
   pqxx::connection probe(dsn);
   create_read_model(probe);
-  auto options = until_caught_up();
-  options.stop_when_caught_up = false;
-  options.max_sleep = 100ms;
+  auto options = live(100ms);
   options.batch_size = 3;
   // A duplicate would violate the read model's primary key: the handler
   // would fail, and with one attempt the worker would stop with HandlerFailed.
@@ -428,9 +433,7 @@ TEST_CASE("a NOTIFY from a writing transaction wakes an idle worker long before 
   Client writer = connect(dsn);
   pqxx::connection probe(dsn);
   create_read_model(probe);
-  auto options = until_caught_up();
-  options.stop_when_caught_up = false;
-  options.max_sleep = 10s;
+  auto options = live(10s);
   WorkerThread worker(dsn, "wake-up", options, read_model_writer("w"), "wake-up-worker");
 
   writer.save("order", "o1", numbered_events(1), 0);
@@ -456,9 +459,7 @@ TEST_CASE("a process's only worker listens on its own session; a second starts t
   const std::string dsn = text_database();
   Client writer = connect(dsn);
   pqxx::connection probe(dsn);
-  auto options = until_caught_up();
-  options.stop_when_caught_up = false;
-  options.max_sleep = 10s;
+  auto options = live(10s);
   // The workers' sessions and the shared listener's all carry this name.
   const auto sessions = [&] {
     pqxx::nontransaction tx(probe);
@@ -515,9 +516,7 @@ TEST_CASE("a worker listening on its own session sleeps on through notifications
   const std::string dsn = text_database();
   Client writer = connect(dsn);
   pqxx::connection probe(dsn);
-  auto options = until_caught_up();
-  options.stop_when_caught_up = false;
-  options.max_sleep = 10s;
+  auto options = live(10s);
   options.categories = {"order"};
   std::atomic<int> delivered{0};
   WorkerThread worker(dsn, "orders-only", options,
@@ -610,9 +609,7 @@ TEST_CASE("a slow handler of one subscription holds back no other: B delivers du
   Client writer = connect(dsn);
   pqxx::connection probe(dsn);
   create_read_model(probe);
-  auto options = until_caught_up();
-  options.stop_when_caught_up = false;
-  options.max_sleep = 10s;
+  auto options = live(10s);
   std::atomic<bool> a_sleeping{false};
   WorkerThread a(dsn, "slow-a", options, [&](const std::vector<RecordedEvent>&, pqxx::work&) {
     a_sleeping = true;
@@ -645,9 +642,7 @@ TEST_CASE("a running worker takes over a reset, and stops with a clear error whe
   Client writer = connect(dsn);
   pqxx::connection probe(dsn);
   pqxx::nontransaction(probe).exec0("CREATE TABLE deliveries (event_id bigint NOT NULL)");
-  auto options = until_caught_up();
-  options.stop_when_caught_up = false;
-  options.max_sleep = 10s;  // only the notifications of reset and delete make it look at once
+  auto options = live(10s);  // only the notifications of reset and delete make it look at once
   Client worker_client = connect(dsn);
   auto worker = std::async(std::launch::async, [&] {
     worker_client.subscribe("doomed", options, for_each_event([](const RecordedEvent& event, pqxx::work& tx) {
